@@ -1,0 +1,148 @@
+"""EDGAR layer: download each company's filings, then catalog what landed."""
+
+
+from collections.abc import Sequence
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+
+from pipeline.edgar.catalog import build_catalog
+from pipeline.edgar.connection import edgar_connection
+from pipeline.edgar.download import DownloadResult, download_company_filings
+from pipeline.metadata import markdown_table
+from pipeline.parquet_io import write_parquet_atomically
+from pipeline.resources import PipelineSettings
+
+GROUP = "edgar"
+OWNERS = ["team:data-eng"]
+CATALOG_KEY = AssetKey([GROUP, "filings_catalog"])
+
+
+def download_asset_key(company: str) -> AssetKey:
+    """The asset key of one company's downloaded filings."""
+    return AssetKey([GROUP, f"filings_{company.lower()}"])
+
+
+def _result_metadata(result: DownloadResult) -> dict:
+    rows = "\n".join(
+        f"| {r.accession_number} | {r.form} | {r.filing_date} | {r.report_date or ''} |"
+        for r in result.expected[:25]
+    )
+    return {
+        "cik": result.cik,
+        "filings_in_scope": len(result.expected),
+        "already_complete": len(result.already_complete),
+        "downloaded": len(result.downloaded),
+        "failed": len(result.failed),
+        "filings": MetadataValue.md(
+            "| accession | form | filed | period |\n|---|---|---|---|\n" + rows
+        ),
+    }
+
+
+def build_download_asset(company: str) -> AssetsDefinition:
+    """An asset that brings one company's 10-K and 10-Q filings to the landing folder."""
+
+    @asset(
+        key=download_asset_key(company),
+        group_name=GROUP,
+        kinds={"python", "sec"},
+        owners=OWNERS,
+        pool="sec",
+        code_version="1",
+        description=(
+            f"{company}'s 10-K, 10-Q and amendments since the earliest filing date, fetched by "
+            "sec-edgar-downloader into data/landing/sec-edgar-filings/ (verified complete; "
+            "failed accessions fail the asset by name)."
+        ),
+    )
+    def _download(context: AssetExecutionContext, settings: PipelineSettings) -> MaterializeResult:
+        resolved = settings.settings()
+        with edgar_connection(resolved) as conn:
+            result = download_company_filings(
+                company,
+                make_downloader=conn.make_downloader,
+                landing_dir=resolved.landing_dir,
+                user_agent=conn.user_agent,
+                forms=resolved.forms,
+                since=resolved.earliest_filing_date,
+            )
+        context.log.info(result.summary())
+        if result.failed:
+            raise Failure(
+                description=(
+                    f"{company}: {len(result.failed)} of {len(result.expected)} filing(s) did not "
+                    "download: "
+                    + "; ".join(f"{acc}: {why}" for acc, why in sorted(result.failed.items()))
+                ),
+                metadata={
+                    **_result_metadata(result),
+                    "failed_accessions": MetadataValue.json(result.failed),
+                },
+            )
+        return MaterializeResult(metadata=_result_metadata(result))
+
+    return _download
+
+
+def build_catalog_asset(companies: Sequence[str]) -> AssetsDefinition:
+    """The filings catalog, rebuilt from the SEC headers of everything on disk."""
+
+    @asset(
+        key=CATALOG_KEY,
+        deps=[download_asset_key(c) for c in companies],
+        group_name=GROUP,
+        kinds={"python", "parquet"},
+        owners=OWNERS,
+        code_version="1",
+        description=(
+            "One row per downloaded filing (ticker, CIK, accession, form, amendment flag, filing "
+            "date, period of report, fiscal year end, path, size, sha256), read from each "
+            "full-submission.txt SEC header; data/parquet/catalog/filings.parquet."
+        ),
+    )
+    def filings_catalog(
+        context: AssetExecutionContext, settings: PipelineSettings
+    ) -> MaterializeResult:
+        resolved = settings.settings()
+        table = build_catalog(resolved.landing_dir, resolved.companies)
+        write_parquet_atomically(table, resolved.catalog_path)
+        context.log.info(f"catalogued {table.num_rows} filings at {resolved.catalog_path}")
+        per_company = {
+            c: sum(1 for t in table.column("ticker").to_pylist() if t == c)
+            for c in resolved.companies
+        }
+        return MaterializeResult(
+            metadata={
+                "dagster/row_count": table.num_rows,
+                "path": MetadataValue.path(str(resolved.catalog_path)),
+                "filings_per_company": MetadataValue.json(per_company),
+                "preview": MetadataValue.md(
+                    markdown_table(
+                        table,
+                        columns=[
+                            "ticker",
+                            "accession_number",
+                            "form",
+                            "filing_date",
+                            "period_of_report",
+                            "size_bytes",
+                        ],
+                    )
+                ),
+            }
+        )
+
+    return filings_catalog
+
+
+def build_edgar_assets(companies: Sequence[str]) -> list[AssetsDefinition]:
+    """All EDGAR-layer assets for the configured companies."""
+    return [*(build_download_asset(c) for c in companies), build_catalog_asset(companies)]

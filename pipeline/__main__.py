@@ -1,0 +1,1 @@
+from pipeline.cli import main; import sys; sys.exit(main())
