@@ -1,0 +1,192 @@
+"""The download assets through the real sec-edgar-downloader and the EDGAR stand-in."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from datetime import date
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from dagster import materialize
+
+from assets.edgar import build_edgar_assets
+from pipeline.config import ConfigError, Settings
+from pipeline.edgar.download import filing_path
+from pipeline.resources import PipelineSettings
+
+COMPANIES = ("AMZN", "WMT")
+
+
+def make_settings(tmp_path: Path, **overrides) -> Settings:
+    values = {
+        "data_dir": tmp_path / "data",
+        "companies": COMPANIES,
+        "contact_company": "edgar-warehouse tests",
+        "contact_email": "tests@example.com",
+        "request_timeout_s": 1.0,
+        "max_retries": 2,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+def run_edgar_assets(settings: Settings):
+    return materialize(
+        build_edgar_assets(settings.companies),
+        resources={"settings": PipelineSettings.from_settings(settings)},
+        raise_on_error=False,
+    )
+
+
+def landed(settings: Settings, row: dict[str, str]) -> Path:
+    base_form = row["form"].removesuffix("/A")
+    return filing_path(settings.landing_dir, row["ticker"], base_form, row["accession_number"])
+
+
+def snapshot(settings: Settings) -> dict[str, tuple[str, int]]:
+    return {
+        str(p.relative_to(settings.landing_dir)): (
+            hashlib.sha256(p.read_bytes()).hexdigest(),
+            p.stat().st_mtime_ns,
+        )
+        for p in settings.landing_dir.rglob("*")
+        if p.is_file()
+    }
+
+
+def failure_messages(result) -> list[str]:
+    return [e.step_failure_data.error.message for e in result.all_events if e.is_step_failure]
+
+
+def test_first_run_lands_every_filing_and_catalogs_it(standin, corpus_rows, tmp_path):
+    settings = make_settings(tmp_path)
+    result = run_edgar_assets(settings)
+    assert result.success, failure_messages(result)
+    for row in corpus_rows:
+        path = landed(settings, row)
+        assert path.is_file(), f"{row['accession_number']} missing at {path}"
+        assert path.read_bytes().rstrip().endswith(b"</SEC-DOCUMENT>")
+
+    catalog = pq.read_table(settings.catalog_path).to_pylist()
+    assert len(catalog) == len(corpus_rows)
+    by_accession = {r["accession_number"]: r for r in catalog}
+    for row in corpus_rows:
+        got = by_accession[row["accession_number"]]
+        assert got["ticker"] == row["ticker"]
+        assert got["cik"] == row["cik"]
+        assert got["form"] == row["form"]
+        assert got["is_amendment"] is row["form"].endswith("/A")
+        assert got["filing_date"] == date.fromisoformat(row["filing_date"])
+        assert got["period_of_report"] == date.fromisoformat(row["report_date"])
+        assert got["fiscal_year_end"] == row["fiscal_year_end"]
+        path = Path(got["path"])
+        assert got["size_bytes"] == path.stat().st_size
+        assert got["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    # SEC's fair-access limit: never more than 10 requests in any one-second window.
+    assert standin.requests.max_in_window(1.0) <= 10
+
+
+def test_second_run_downloads_nothing_and_changes_nothing(standin, tmp_path):
+    settings = make_settings(tmp_path)
+    assert run_edgar_assets(settings).success
+    before = snapshot(settings)
+    archives_before = standin.requests.count("/Archives/")
+
+    result = run_edgar_assets(settings)
+    assert result.success
+    assert snapshot(settings) == before
+    assert standin.requests.count("/Archives/") == archives_before
+    for key in ("edgar/filings_amzn", "edgar/filings_wmt"):
+        mat = result.asset_materializations_for_node(key.replace("/", "__"))[0]
+        assert mat.metadata["downloaded"].value == 0
+        assert mat.metadata["already_complete"].value > 0
+
+
+def test_a_429_then_success_is_retried(standin, corpus_rows, tmp_path):
+    target = corpus_rows[0]["accession_number"]
+    standin.faults.add(f"{target}.txt", 429, times=1)
+    settings = make_settings(tmp_path)
+    result = run_edgar_assets(settings)
+    assert result.success, failure_messages(result)
+    assert landed(settings, corpus_rows[0]).is_file()
+    assert standin.requests.count(f"{target}.txt", status=429) == 1
+    assert standin.requests.count(f"{target}.txt", status=200) == 1
+
+
+@pytest.mark.parametrize("kind", [503, "silent"])
+def test_persistent_failure_ends_in_bounded_time_naming_the_accession(
+    standin, corpus_rows, tmp_path, kind
+):
+    bad = next(r for r in corpus_rows if r["ticker"] == "WMT")
+    standin.faults.add(f"{bad['accession_number']}.txt", kind, times=None)
+    settings = make_settings(tmp_path)
+    started = time.monotonic()
+    result = run_edgar_assets(settings)
+    elapsed = time.monotonic() - started
+
+    assert not result.success
+    messages = failure_messages(result)
+    assert len(messages) == 1 and bad["accession_number"] in messages[0]
+    # 3 attempts of at most 1 s each plus backoff, well under a minute.
+    assert elapsed < 30
+    assert not landed(settings, bad).exists()
+    # The other filings, including the same company's, landed.
+    for row in corpus_rows:
+        if row is not bad:
+            assert landed(settings, row).is_file(), row["accession_number"]
+
+
+@pytest.mark.parametrize("kind", ["truncated", "truncated-close"])
+def test_a_truncated_body_is_never_left_as_a_complete_filing(standin, corpus_rows, tmp_path, kind):
+    bad = corpus_rows[1]
+    standin.faults.add(f"{bad['accession_number']}.txt", kind, times=None)
+    settings = make_settings(tmp_path)
+    result = run_edgar_assets(settings)
+    assert not result.success
+    assert any(bad["accession_number"] in m for m in failure_messages(result))
+    assert not landed(settings, bad).exists()
+    assert not list(settings.landing_dir.glob(".staging/*"))
+
+    # Once the server behaves, the next run fetches just that filing.
+    standin.faults.clear()
+    archives_before = standin.requests.count("/Archives/")
+    assert run_edgar_assets(settings).success
+    assert landed(settings, bad).is_file()
+    assert standin.requests.count("/Archives/") == archives_before + 1
+
+
+def test_paging_files_of_the_submissions_index_are_followed(corpus, corpus_rows, tmp_path, monkeypatch):
+    from pipeline.edgar.standin import EdgarStandIn
+
+    with EdgarStandIn(corpus, recent_limit=2) as server:
+        for key, value in server.client_env().items():
+            monkeypatch.setenv(key, value)
+        settings = make_settings(tmp_path)
+        assert run_edgar_assets(settings).success
+        assert server.requests.count("-submissions-001.json") >= 1
+    for row in corpus_rows:
+        assert landed(settings, row).is_file()
+
+
+def test_live_mode_without_contact_identity_is_a_clear_error(standin, tmp_path):
+    settings = make_settings(tmp_path, contact_company="", contact_email="")
+    with pytest.raises(ConfigError, match="SEC_CONTACT_EMAIL"):
+        settings.contact()
+    result = run_edgar_assets(settings)
+    assert not result.success
+    assert any("SEC_CONTACT_COMPANY and SEC_CONTACT_EMAIL" in m for m in failure_messages(result))
+    assert len(standin.requests) == 0
+
+
+@pytest.mark.parametrize("bad", ["../x", "AMZN/../../etc", "WMT'; DROP TABLE x", 'A"B', "a\\b"])
+def test_unsafe_tickers_are_refused(bad, tmp_path):
+    with pytest.raises(ConfigError, match="refused"):
+        make_settings(tmp_path, companies=(bad,))
+    with pytest.raises(ConfigError):
+        Settings.from_env({"EDGAR_COMPANIES": f"AMZN,{bad}"})
+
+
+def test_ciks_are_accepted_and_padded():
+    assert Settings(companies=("1018724", "wmt")).companies == ("0001018724", "WMT")
