@@ -1,6 +1,5 @@
 """EDGAR layer: download each company's filings, then catalog what landed."""
 
-
 from collections.abc import Sequence
 
 from dagster import (
@@ -13,6 +12,7 @@ from dagster import (
     asset,
 )
 
+from pipeline.config import ConfigError
 from pipeline.edgar.catalog import build_catalog
 from pipeline.edgar.connection import edgar_connection
 from pipeline.edgar.download import DownloadResult, download_company_filings
@@ -65,15 +65,18 @@ def build_download_asset(company: str) -> AssetsDefinition:
     )
     def _download(context: AssetExecutionContext, settings: PipelineSettings) -> MaterializeResult:
         resolved = settings.settings()
-        with edgar_connection(resolved) as conn:
-            result = download_company_filings(
-                company,
-                make_downloader=conn.make_downloader,
-                landing_dir=resolved.landing_dir,
-                user_agent=conn.user_agent,
-                forms=resolved.forms,
-                since=resolved.earliest_filing_date,
-            )
+        try:
+            with edgar_connection(resolved) as conn:
+                result = download_company_filings(
+                    company,
+                    make_downloader=conn.make_downloader,
+                    landing_dir=resolved.landing_dir,
+                    user_agent=conn.user_agent,
+                    forms=resolved.forms,
+                    since=resolved.earliest_filing_date,
+                )
+        except ConfigError as exc:
+            raise Failure(description=f"{company}: {exc}") from exc
         context.log.info(result.summary())
         if result.failed:
             raise Failure(

@@ -1,1 +1,7 @@
-from pipeline.cli import main; import sys; sys.exit(main())
+"""``python -m pipeline``: the same as the ``edgar-pipeline`` command."""
+
+import sys
+
+from pipeline.cli import main
+
+sys.exit(main())
