@@ -33,18 +33,28 @@ class RequestLog:
             self._records.append(record)
         return record
 
-    def records(self, match: str = "") -> list[RequestRecord]:
-        """Snapshot of the records whose URL contains ``match``."""
+    def records(self, match: str = "", method: str | None = None) -> list[RequestRecord]:
+        """Snapshot of the records whose URL contains ``match`` (and of ``method``).
+
+        Tunnels are logged too, as ``CONNECT`` records with URL ``host:443``; the
+        requests inside them have canonical ``https://`` URLs.
+        """
         with self._lock:
-            return [r for r in self._records if match in r.url]
+            return [
+                r
+                for r in self._records
+                if match in r.url and (method is None or r.method == method)
+            ]
 
-    def count(self, match: str = "", status: int | None = None) -> int:
+    def count(self, match: str = "", status: int | None = None, method: str | None = None) -> int:
         """How many requests for URLs containing ``match`` (with ``status``, if given)."""
-        return sum(1 for r in self.records(match) if status is None or r.status == status)
+        return sum(1 for r in self.records(match, method) if status is None or r.status == status)
 
-    def max_in_window(self, window: float = 1.0, match: str = "") -> int:
-        """The most requests that arrived within any ``window`` seconds."""
-        stamps = sorted(r.timestamp for r in self.records(match))
+    def max_in_window(
+        self, window: float = 1.0, match: str = "", method: str | None = "GET"
+    ) -> int:
+        """The most requests (GETs by default) that arrived within any ``window`` seconds."""
+        stamps = sorted(r.timestamp for r in self.records(match, method))
         best, lo = 0, 0
         for hi, stamp in enumerate(stamps):
             while stamp - stamps[lo] >= window:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import ssl
 from pathlib import Path
 
@@ -21,6 +22,6 @@ class Tls:
         self.ca_bundle_path = directory / "edgar-standin-ca.pem"
         self.ca.cert_pem.write_to_path(str(self.ca_bundle_path))
 
-    def wrap(self, sock: ssl.SSLSocket | object) -> ssl.SSLSocket:
+    def wrap(self, sock: socket.socket) -> ssl.SSLSocket:
         """Do the server side of a TLS handshake on an accepted (tunnelled) socket."""
-        return self.context.wrap_socket(sock, server_side=True)  # type: ignore[arg-type]
+        return self.context.wrap_socket(sock, server_side=True)
