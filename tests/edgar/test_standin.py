@@ -420,3 +420,16 @@ def test_cli_prints_the_environment(tmp_path: Path) -> None:
         assert proc.stdout is not None
         proc.stdout.close()
     assert not Path(exports["REQUESTS_CA_BUNDLE"]).exists()
+
+
+def test_add_filing_without_files_reads_the_corpus_folder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    row = rows_by_accession()["0001018724-23-000004"]
+    with EdgarStandIn(CORPUS, exclude_accessions=[row.accession_number]) as standin:
+        use_standin(monkeypatch, standin)
+        bare = {k: v for k, v in row.__dict__.items() if k != "files"}
+        added = standin.add_filing(bare)
+        assert sorted(added.files) == sorted(row.files)
+        envelope = requests.get(archive_url(row.accession_number), headers=UA, timeout=TIMEOUT)
+        assert len(list(iter_documents(envelope.content))) == len(row.files)

@@ -9,6 +9,7 @@ the submissions JSON (with paging files) and the full-submission ``<accession>.t
 from __future__ import annotations
 
 import csv
+import dataclasses
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -149,10 +150,21 @@ class Corpus:
     def add_filing(
         self, row: FilingRow | Mapping[str, Any], files: Mapping[str, bytes] | None = None
     ) -> FilingRow:
-        """Add (or replace) a filing. Without ``files`` they are read from the corpus folder."""
+        """Add (or replace) a filing.
+
+        Without ``files`` the documents are read from ``<corpus>/<TICKER>/<ACCESSION>/``
+        (the names in ``row["files"]``, or every file of that folder).
+        """
         filing = row if isinstance(row, FilingRow) else FilingRow.from_mapping(row)
-        if files is not None and not filing.files:
-            filing = FilingRow(**{**filing.__dict__, "files": tuple(files)})
+        if not filing.files:
+            folder = self.corpus_dir / filing.ticker / filing.accession_number
+            if files is not None:
+                names = tuple(files)
+            elif folder.is_dir():
+                names = tuple(sorted(p.name for p in folder.iterdir() if p.is_file()))
+            else:
+                names = ()
+            filing = dataclasses.replace(filing, files=names)
         with self._lock:
             self._held_back.pop(filing.accession_number, None)
             self._entries[filing.accession_number] = _Entry(
