@@ -95,6 +95,8 @@ def parse_xml(doc: Document) -> tuple[etree._Element, str]:
         return etree.fromstring(doc.data, _STRICT), ""
     except etree.XMLSyntaxError as exc:
         error = exc
+    if not doc.data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        raise XbrlParseError(f"{doc.name}: not XML (no XBRL): {error}") from error
     if error.code == _XML_ERR_INVALID_ENCODING:
         detail = _utf8_problem(doc.data) or str(error)
         raise XbrlParseError(f"{doc.name}: invalid character encoding: {detail}") from error
