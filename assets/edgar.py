@@ -12,10 +12,12 @@ from dagster import (
     asset,
 )
 
+from assets.partitions import FILINGS
 from pipeline.config import ConfigError
 from pipeline.edgar.catalog import build_catalog
 from pipeline.edgar.connection import edgar_connection
 from pipeline.edgar.download import DownloadResult, download_company_filings
+from pipeline.filing_datasets import filings_in_date_order, read_catalog
 from pipeline.metadata import markdown_table
 from pipeline.parquet_io import write_parquet_atomically
 from pipeline.resources import PipelineSettings
@@ -118,6 +120,11 @@ def build_catalog_asset(companies: Sequence[str]) -> AssetsDefinition:
         table = build_catalog(resolved.landing_dir, resolved.companies)
         write_parquet_atomically(table, resolved.catalog_path)
         context.log.info(f"catalogued {table.num_rows} filings at {resolved.catalog_path}")
+        known = set(context.instance.get_dynamic_partitions(FILINGS.name))
+        new = [a for a in filings_in_date_order(read_catalog(resolved)) if a not in known]
+        if new:
+            context.instance.add_dynamic_partitions(FILINGS.name, new)
+            context.log.info(f"registered {len(new)} new filing partition(s): {', '.join(new)}")
         per_company = {
             c: sum(1 for t in table.column("ticker").to_pylist() if t == c)
             for c in resolved.companies
@@ -127,6 +134,7 @@ def build_catalog_asset(companies: Sequence[str]) -> AssetsDefinition:
                 "dagster/row_count": table.num_rows,
                 "path": MetadataValue.path(str(resolved.catalog_path)),
                 "filings_per_company": MetadataValue.json(per_company),
+                "new_partitions": len(new),
                 "preview": MetadataValue.md(
                     markdown_table(
                         table,

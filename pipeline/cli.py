@@ -24,24 +24,40 @@ def prepare_dagster_home(settings: Settings) -> str:
     return str(home)
 
 
+def _execute(job, instance, tags: dict[str, str] | None = None) -> bool:
+    result = job.execute_in_process(instance=instance, raise_on_error=False, tags=tags or {})
+    for event in result.all_events:
+        if event.is_step_failure:
+            message = event.step_failure_data.error.message.strip()
+            print(f"FAILED {event.step_key}: {message}")
+    print(f"Run {result.run_id} ({job.name}): {'succeeded' if result.success else 'FAILED'}")
+    return result.success
+
+
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    """Materialize the main job in this process, recorded in the instance (visible in the UI)."""
+    """Sync filings from EDGAR, then materialize the main job over every filing partition.
+
+    Both runs are recorded in the Dagster instance, so they show in the UI.
+    """
     from dagster import DagsterInstance
 
-    from pipeline.definitions import MAIN_JOB, build_definitions
+    from assets.partitions import FILINGS
+    from pipeline.definitions import MAIN_JOB, SYNC_JOB, build_definitions
+    from pipeline.partition_ranges import all_partitions_tags
 
     defs = build_definitions(settings)
-    job = defs.resolve_job_def(MAIN_JOB)
     mode = f"offline mirror {settings.edgar_mirror}" if settings.edgar_mirror else "live SEC EDGAR"
-    print(f"Running {MAIN_JOB} for {', '.join(settings.companies)} against {mode}")
-    print(f"Data folder: {settings.data_dir}")
+    print(f"Companies {', '.join(settings.companies)} against {mode}; data in {settings.data_dir}")
     with DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
-    failed = [e for e in result.all_events if e.is_step_failure]
-    for event in failed:
-        print(f"FAILED {event.step_key}: {event.step_failure_data.error.message.strip()}")
-    print(f"Run {result.run_id}: {'succeeded' if result.success else 'FAILED'}")
-    return 0 if result.success else 1
+        print("1/2 downloading filings and updating the catalog")
+        synced = _execute(defs.resolve_job_def(SYNC_JOB), instance)
+        keys = instance.get_dynamic_partitions(FILINGS.name)
+        if not keys:
+            print("no filings to process")
+            return 0 if synced else 1
+        print(f"2/2 parsing {len(keys)} filings, loading the warehouse, building the marts")
+        built = _execute(defs.resolve_job_def(MAIN_JOB), instance, all_partitions_tags(keys))
+    return 0 if synced and built else 1
 
 
 def cmd_dev(settings: Settings, args: argparse.Namespace) -> int:

@@ -5,24 +5,31 @@ from __future__ import annotations
 from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
 
 from assets.edgar import build_edgar_assets
+from assets.xbrl import parsed_filings
 from pipeline.config import Settings
 from pipeline.resources import PipelineSettings
 
 MAIN_JOB = "edgar_to_marts"
+SYNC_JOB = "sync_filings"
 
 
 def build_definitions(settings: Settings | None = None) -> Definitions:
     """Assemble the Definitions for ``settings`` (default: from the environment)."""
     settings = settings or Settings.from_env()
-    assets = [*build_edgar_assets(settings.companies)]
+    assets = [*build_edgar_assets(settings.companies), parsed_filings]
     main_job = define_asset_job(
         MAIN_JOB,
         selection=AssetSelection.all(),
         description="Download filings, parse XBRL, load the warehouse and build the marts.",
     )
+    sync_job = define_asset_job(
+        SYNC_JOB,
+        selection=AssetSelection.groups("edgar"),
+        description="Download new filings, rebuild the catalog and register their partitions.",
+    )
     return Definitions(
         assets=assets,
-        jobs=[main_job],
+        jobs=[main_job, sync_job],
         resources={"settings": PipelineSettings.from_settings(settings)},
         # Steps are short and mostly I/O-bound; one process avoids ~2 s of start-up per step
         # (see PERF-NOTES). Pass a multiprocess executor config in the launchpad to fan out.
