@@ -14,13 +14,14 @@ from pipeline.xbrl.instance import is_instance, parse_instance
 from pipeline.xbrl.source import load_document, parse_xml
 
 
-def parse_facts(source: str | Path | bytes) -> pa.Table:
+def parse_facts(source: str | Path | bytes, *, keep_duplicates: bool = False) -> pa.Table:
     """Parse the numeric facts of a filing into a table of ``FACT_SCHEMA``.
 
     ``source`` is a path or the bytes of a full-submission.txt, an inline XBRL document
     (.htm) or an XBRL instance (.xml). Values are exact decimals in their unit. Raises
     XbrlParseError (a ValueError) for input that cannot give trustworthy facts; a single
     unreadable number gives a row with ``value`` null and ``flags`` saying why.
+    ``keep_duplicates=True`` skips deduplication (every tagged fact, for audits).
     """
     doc = load_document(source)
     root, doc_flag = parse_xml(doc)
@@ -33,4 +34,4 @@ def parse_facts(source: str | Path | bytes) -> pa.Table:
             f"{doc.name}: no XBRL: neither inline XBRL elements nor an xbrli:xbrl root "
             f"(root element is {root.tag!r})"
         )
-    return facts_to_table(dedupe(facts))
+    return facts_to_table(facts if keep_duplicates else dedupe(facts))
