@@ -41,3 +41,31 @@ def standin(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator:
         for key, value in server.client_env().items():
             monkeypatch.setenv(key, value)
         yield server
+
+
+def make_settings(tmp_path: Path, **overrides):
+    """Settings for a test run: data under tmp_path, a contact identity, short timeouts."""
+    from pipeline.config import Settings
+
+    values = {
+        "data_dir": tmp_path / "data",
+        "companies": ("AMZN", "WMT"),
+        "contact_company": "edgar-warehouse tests",
+        "contact_email": "tests@example.com",
+        "request_timeout_s": 1.0,
+        "max_retries": 2,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+def execute_job(defs, job_name: str, instance, tags: dict[str, str] | None = None):
+    """Execute a job of ``defs`` in process on ``instance``; never raises on step failure."""
+    return defs.resolve_job_def(job_name).execute_in_process(
+        instance=instance, raise_on_error=False, tags=tags or {}
+    )
+
+
+def step_failures(result) -> list[str]:
+    """The error messages of a run's failed steps."""
+    return [e.step_failure_data.error.message for e in result.all_events if e.is_step_failure]

@@ -15,21 +15,7 @@ from assets.edgar import build_edgar_assets
 from pipeline.config import ConfigError, Settings
 from pipeline.edgar.download import filing_path
 from pipeline.resources import PipelineSettings
-
-COMPANIES = ("AMZN", "WMT")
-
-
-def make_settings(tmp_path: Path, **overrides) -> Settings:
-    values = {
-        "data_dir": tmp_path / "data",
-        "companies": COMPANIES,
-        "contact_company": "edgar-warehouse tests",
-        "contact_email": "tests@example.com",
-        "request_timeout_s": 1.0,
-        "max_retries": 2,
-    }
-    values.update(overrides)
-    return Settings(**values)
+from tests.conftest import make_settings, step_failures
 
 
 def run_edgar_assets(settings: Settings):
@@ -56,14 +42,10 @@ def snapshot(settings: Settings) -> dict[str, tuple[str, int]]:
     }
 
 
-def failure_messages(result) -> list[str]:
-    return [e.step_failure_data.error.message for e in result.all_events if e.is_step_failure]
-
-
 def test_first_run_lands_every_filing_and_catalogs_it(standin, corpus_rows, tmp_path):
     settings = make_settings(tmp_path)
     result = run_edgar_assets(settings)
-    assert result.success, failure_messages(result)
+    assert result.success, step_failures(result)
     for row in corpus_rows:
         path = landed(settings, row)
         assert path.is_file(), f"{row['accession_number']} missing at {path}"
@@ -112,7 +94,7 @@ def test_a_429_then_success_is_retried(standin, corpus_rows, tmp_path):
     standin.faults.add(f"{target}.txt", 429, times=1)
     settings = make_settings(tmp_path)
     result = run_edgar_assets(settings)
-    assert result.success, failure_messages(result)
+    assert result.success, step_failures(result)
     assert landed(settings, corpus_rows[0]).is_file()
     assert standin.requests.count(f"{target}.txt", status=429) == 1
     assert standin.requests.count(f"{target}.txt", status=200) == 1
@@ -130,7 +112,7 @@ def test_persistent_failure_ends_in_bounded_time_naming_the_accession(
     elapsed = time.monotonic() - started
 
     assert not result.success
-    messages = failure_messages(result)
+    messages = step_failures(result)
     assert len(messages) == 1 and bad["accession_number"] in messages[0]
     # 3 attempts of at most 1 s each plus backoff, well under a minute.
     assert elapsed < 30
@@ -148,7 +130,7 @@ def test_a_truncated_body_is_never_left_as_a_complete_filing(standin, corpus_row
     settings = make_settings(tmp_path)
     result = run_edgar_assets(settings)
     assert not result.success
-    assert any(bad["accession_number"] in m for m in failure_messages(result))
+    assert any(bad["accession_number"] in m for m in step_failures(result))
     assert not landed(settings, bad).exists()
     assert not list(settings.landing_dir.glob(".staging/*"))
 
@@ -181,7 +163,7 @@ def test_live_mode_without_contact_identity_is_a_clear_error(standin, tmp_path):
         settings.contact()
     result = run_edgar_assets(settings)
     assert not result.success
-    assert any("SEC_CONTACT_COMPANY and SEC_CONTACT_EMAIL" in m for m in failure_messages(result))
+    assert any("SEC_CONTACT_COMPANY and SEC_CONTACT_EMAIL" in m for m in step_failures(result))
     assert len(standin.requests) == 0
 
 

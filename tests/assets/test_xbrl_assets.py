@@ -1,0 +1,108 @@
+"""The XBRL assets on real filings: per-filing partitions, replacement, and bad input."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from dagster import DagsterInstance
+
+from assets.partitions import FILINGS
+from pipeline.definitions import MAIN_JOB, SYNC_JOB, build_definitions
+from pipeline.filing_datasets import filing_file
+from pipeline.partition_ranges import all_partitions_tags, partition_range_tags
+from tests.conftest import execute_job, make_settings, step_failures
+
+AMZN_FY2024 = "0001018724-25-000004"
+WMT_FY2025 = "0000104169-25-000021"
+
+
+@pytest.fixture
+def synced(standin, tmp_path):
+    """Filings downloaded through the stand-in, catalogued and registered as partitions."""
+    settings = make_settings(tmp_path)
+    defs = build_definitions(settings)
+    instance = DagsterInstance.ephemeral()
+    result = execute_job(defs, SYNC_JOB, instance)
+    assert result.success, step_failures(result)
+    return settings, defs, instance
+
+
+def _line_item(settings, ticker, accession, item, start, end):
+    rows = pq.read_table(filing_file(settings.line_items_dir, ticker, accession)).to_pylist()
+    found = [
+        r
+        for r in rows
+        if r["line_item"] == item
+        and str(r["period_start"]) == start
+        and str(r["period_end"]) == end
+    ]
+    assert len(found) == 1, found
+    return found[0]["value"]
+
+
+def test_partitions_are_registered_in_filing_date_order(synced, corpus_rows):
+    _, _, instance = synced
+    keys = instance.get_dynamic_partitions(FILINGS.name)
+    expected = [
+        r["accession_number"]
+        for r in sorted(corpus_rows, key=lambda r: (r["filing_date"], r["accession_number"]))
+    ]
+    assert keys == expected
+
+
+def test_one_filing_is_parsed_on_its_own(synced):
+    settings, defs, instance = synced
+    result = execute_job(defs, MAIN_JOB, instance, partition_range_tags(WMT_FY2025, WMT_FY2025))
+    assert result.success, step_failures(result)
+    files = sorted(p.name for p in settings.facts_dir.rglob("*.parquet"))
+    assert files == [f"{WMT_FY2025}.parquet"]
+    # Walmart FY2025 (Feb 2024 - Jan 2025): total revenues and capex, from its 10-K.
+    assert _line_item(
+        settings, "WMT", WMT_FY2025, "revenue", "2024-02-01", "2025-01-31"
+    ) == Decimal("680985000000")
+    assert _line_item(settings, "WMT", WMT_FY2025, "capex", "2024-02-01", "2025-01-31") == Decimal(
+        "23783000000"
+    )
+
+
+def test_reparsing_replaces_a_filings_rows(synced):
+    settings, defs, instance = synced
+    tags = partition_range_tags(AMZN_FY2024, AMZN_FY2024)
+    assert execute_job(defs, MAIN_JOB, instance, tags).success
+    path = filing_file(settings.facts_dir, "AMZN", AMZN_FY2024)
+    first = pq.read_table(path)
+    assert execute_job(defs, MAIN_JOB, instance, tags).success
+    again = pq.read_table(path)
+    assert again.num_rows == first.num_rows > 1000
+    assert again.equals(first)
+
+
+def test_a_bad_filing_is_named_and_the_others_still_land(synced):
+    settings, defs, instance = synced
+    keys = instance.get_dynamic_partitions(FILINGS.name)
+    assert execute_job(defs, MAIN_JOB, instance, all_partitions_tags(keys)).success
+    good_before = pq.read_table(filing_file(settings.facts_dir, "WMT", WMT_FY2025))
+
+    # Corrupt one landed filing: keep the SEC header, garble the XBRL document.
+    catalog = {r["accession_number"]: r for r in pq.read_table(settings.catalog_path).to_pylist()}
+    bad = catalog[AMZN_FY2024]
+    landed = Path(bad["path"])
+    data = landed.read_bytes()
+    cut = data.index(b"<XBRL>") + 5000
+    landed.write_bytes(data[:cut] + b"\n</XBRL>\n</TEXT>\n</DOCUMENT>\n</SEC-DOCUMENT>\n")
+    previous_bad = pq.read_table(filing_file(settings.facts_dir, "AMZN", AMZN_FY2024))
+    for path in settings.facts_dir.rglob("*.parquet"):
+        if AMZN_FY2024 not in path.name:
+            path.unlink()
+
+    result = execute_job(defs, MAIN_JOB, instance, all_partitions_tags(keys))
+    assert not result.success
+    messages = step_failures(result)
+    assert len(messages) == 1 and AMZN_FY2024 in messages[0]
+    # Every other filing landed again; the bad one's previous rows were not lost.
+    assert len(list(settings.facts_dir.rglob("*.parquet"))) == len(keys)
+    assert pq.read_table(filing_file(settings.facts_dir, "WMT", WMT_FY2025)).equals(good_before)
+    assert pq.read_table(filing_file(settings.facts_dir, "AMZN", AMZN_FY2024)).equals(previous_bad)
