@@ -1,0 +1,33 @@
+"""The DuckDB warehouse: load Parquet into raw, build core and marts (no Dagster here).
+
+SQL lives in ``warehouse/`` at the repository root; this package runs it.
+"""
+
+from pipeline.warehouse.connection import read_connection, transaction, write_connection
+from pipeline.warehouse.core import build_core, fiscal_year_ends
+from pipeline.warehouse.inputs import ParquetInputs
+from pipeline.warehouse.load import LoadResult, load_from_settings, load_warehouse
+from pipeline.warehouse.lock import WarehouseLockTimeout
+from pipeline.warehouse.marts import MART_TABLES, build_marts
+from pipeline.warehouse.raw import RAW_TABLES, create_schema, load_raw
+from pipeline.warehouse.stats import markdown_preview, row_counts
+
+__all__ = [
+    "MART_TABLES",
+    "RAW_TABLES",
+    "LoadResult",
+    "ParquetInputs",
+    "WarehouseLockTimeout",
+    "build_core",
+    "build_marts",
+    "create_schema",
+    "fiscal_year_ends",
+    "load_from_settings",
+    "load_raw",
+    "load_warehouse",
+    "markdown_preview",
+    "read_connection",
+    "row_counts",
+    "transaction",
+    "write_connection",
+]

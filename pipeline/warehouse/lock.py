@@ -1,0 +1,51 @@
+"""A file lock beside the DuckDB file: one writer at a time, readers wait for writers.
+
+DuckDB itself allows one read-write process per file and refuses other openers; the lock
+turns that refusal into an orderly wait (with a timeout) across processes and threads.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+class WarehouseLockTimeout(TimeoutError):
+    """The warehouse stayed locked by another writer (or reader) for too long."""
+
+
+def lock_path(warehouse_path: Path) -> Path:
+    """The lock file used for a warehouse file."""
+    return warehouse_path.with_name(warehouse_path.name + ".lock")
+
+
+@contextmanager
+def warehouse_lock(
+    warehouse_path: Path, *, exclusive: bool, timeout_s: float = 600.0, poll_s: float = 0.05
+) -> Iterator[None]:
+    """Hold an exclusive (writer) or shared (reader) lock on the warehouse."""
+    path = lock_path(warehouse_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+    deadline = time.monotonic() + timeout_s
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, mode | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    kind = "write" if exclusive else "read"
+                    raise WarehouseLockTimeout(
+                        f"could not {kind}-lock {warehouse_path} within {timeout_s}s "
+                        f"(held via {path})"
+                    ) from None
+                time.sleep(poll_s)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock

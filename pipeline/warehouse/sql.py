@@ -1,0 +1,54 @@
+"""Where the warehouse SQL lives and how a file of it is run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from pipeline.config import REPO_ROOT
+
+SQL_ROOT = REPO_ROOT / "warehouse"
+
+SCHEMA = ("schema.sql",)
+STAGING = {
+    "catalog": "staging/catalog.sql",
+    "facts": "staging/facts.sql",
+    "line_items": "staging/line_items.sql",
+}
+# core.period_lengths and core.fiscal_calendar are written from Python before these run.
+CORE = (
+    "core/line_item_definitions.sql",
+    "core/periods.sql",
+    "core/observations.sql",
+    "core/reported_values.sql",
+    "core/financials.sql",
+    "core/quarter_gaps.sql",
+)
+MARTS = (
+    "marts/company_quarters.sql",
+    "marts/quarterly_comparison.sql",
+    "marts/ttm_comparison.sql",
+    "marts/annual_comparison.sql",
+    "marts/capex_intensity.sql",
+)
+
+
+def sql_path(name: str) -> Path:
+    """Absolute path of a SQL file given relative to ``warehouse/``."""
+    return SQL_ROOT / name
+
+
+def read_sql(name: str) -> str:
+    """Text of a SQL file given relative to ``warehouse/``."""
+    return sql_path(name).read_text(encoding="utf-8")
+
+
+def run_sql_file(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Execute every statement of a SQL file on ``con`` (inside the caller's transaction)."""
+    con.execute(read_sql(name))
+
+
+def sql_literal(text: str) -> str:
+    """A single-quoted SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"

@@ -1,0 +1,61 @@
+-- Schemas and raw tables. Raw tables mirror the Parquet contracts
+-- (pipeline/xbrl/schema.py; catalog in pipeline/config.py) and are replaced by accession.
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE SCHEMA IF NOT EXISTS core;
+CREATE SCHEMA IF NOT EXISTS marts;
+
+CREATE TABLE IF NOT EXISTS raw.filings (
+    ticker            VARCHAR NOT NULL,
+    cik               VARCHAR NOT NULL,
+    accession_number  VARCHAR NOT NULL PRIMARY KEY,
+    form              VARCHAR NOT NULL,
+    is_amendment      BOOLEAN NOT NULL,
+    filing_date       DATE NOT NULL,
+    period_of_report  DATE,
+    fiscal_year_end   VARCHAR,
+    path              VARCHAR,
+    size_bytes        BIGINT,
+    sha256            VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS raw.facts (
+    ticker            VARCHAR NOT NULL,
+    cik               VARCHAR NOT NULL,
+    accession_number  VARCHAR NOT NULL,
+    form              VARCHAR NOT NULL,
+    filing_date       DATE NOT NULL,
+    concept           VARCHAR NOT NULL,
+    namespace         VARCHAR NOT NULL,
+    value             DECIMAL(38, 10),
+    unit              VARCHAR,
+    decimals          INTEGER,
+    period_type       VARCHAR NOT NULL,
+    period_start      DATE,
+    period_end        DATE NOT NULL,
+    dimensions        VARCHAR NOT NULL,
+    context_id        VARCHAR NOT NULL,
+    fact_id           VARCHAR,
+    is_hidden         BOOLEAN NOT NULL,
+    is_nil            BOOLEAN NOT NULL,
+    is_conflict       BOOLEAN NOT NULL,
+    flags             VARCHAR NOT NULL,
+    source_document   VARCHAR NOT NULL,
+    source_format     VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS raw.line_items (
+    ticker            VARCHAR NOT NULL,
+    cik               VARCHAR NOT NULL,
+    accession_number  VARCHAR NOT NULL,
+    form              VARCHAR NOT NULL,
+    filing_date       DATE NOT NULL,
+    line_item         VARCHAR NOT NULL,
+    concept           VARCHAR NOT NULL,
+    value             DECIMAL(38, 10) NOT NULL,
+    unit              VARCHAR NOT NULL,
+    decimals          INTEGER,
+    period_start      DATE NOT NULL,
+    period_end        DATE NOT NULL,
+    fact_id           VARCHAR,
+    context_id        VARCHAR NOT NULL
+);
