@@ -8,6 +8,8 @@ from assets.edgar import build_edgar_assets
 from assets.xbrl import parsed_filings
 from pipeline.config import Settings
 from pipeline.resources import PipelineSettings
+from pipeline.schedules import build_quarterly_schedule
+from pipeline.sensors import build_new_filings_sensor
 
 MAIN_JOB = "edgar_to_marts"
 SYNC_JOB = "sync_filings"
@@ -30,6 +32,8 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     return Definitions(
         assets=assets,
         jobs=[main_job, sync_job],
+        schedules=[build_quarterly_schedule(MAIN_JOB, SYNC_JOB)],
+        sensors=[build_new_filings_sensor(MAIN_JOB)],
         resources={"settings": PipelineSettings.from_settings(settings)},
         # Steps are short and mostly I/O-bound; one process avoids ~2 s of start-up per step
         # (see PERF-NOTES). Pass a multiprocess executor config in the launchpad to fan out.

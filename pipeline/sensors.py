@@ -1,0 +1,115 @@
+"""Sensor: watch EDGAR's submissions index and bring new 10-K and 10-Q filings in.
+
+Each tick reads the index of every tracked company (a few requests, within the shared
+rate limit), registers each filing newer than the cursor as a partition, and requests
+one run of the main job for exactly that filing. The cursor holds, per company, the
+newest accession seen (by filing date, then accession number).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from dagster import (
+    DefaultSensorStatus,
+    RunRequest,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    sensor,
+)
+
+from assets.partitions import FILINGS
+from pipeline.config import Settings
+from pipeline.edgar.connection import edgar_connection
+from pipeline.edgar.submissions import FilingRef, list_filings, ticker_to_cik
+from pipeline.resources import PipelineSettings
+
+SENSOR_NAME = "new_filings_sensor"
+
+
+def _order(ref: FilingRef) -> str:
+    return f"{ref.filing_date.isoformat()}|{ref.accession_number}"
+
+
+def new_filings(
+    refs_by_company: dict[str, list[FilingRef]],
+    cursor: dict[str, str],
+    known: Iterable[str],
+) -> tuple[list[tuple[str, FilingRef]], dict[str, str]]:
+    """Filings newer than the cursor and not yet known, oldest first; and the next cursor.
+
+    The cursor maps company -> ``"<filing date>|<accession>"`` of the newest filing seen.
+    """
+    known = set(known)
+    found: list[tuple[str, FilingRef]] = []
+    next_cursor = dict(cursor)
+    for company, refs in refs_by_company.items():
+        seen = cursor.get(company, "")
+        for ref in refs:
+            if _order(ref) > seen and ref.accession_number not in known:
+                found.append((company, ref))
+        if refs:
+            next_cursor[company] = max([seen, *(_order(r) for r in refs)])
+    found.sort(key=lambda item: _order(item[1]))
+    return found, next_cursor
+
+
+def read_indexes(settings: Settings) -> dict[str, list[FilingRef]]:
+    """The in-scope filings of every tracked company, from EDGAR's submissions index."""
+    with edgar_connection(settings) as conn:
+        needs_map = any(not c.isdigit() for c in settings.companies)
+        ciks = ticker_to_cik(conn.user_agent) if needs_map else {}
+        return {
+            company: list_filings(
+                company if company.isdigit() else ciks[company],
+                conn.user_agent,
+                forms=settings.forms,
+                since=settings.earliest_filing_date,
+            )
+            for company in settings.companies
+        }
+
+
+def build_new_filings_sensor(job_name: str):
+    """The sensor that requests ``job_name`` for each new filing."""
+
+    @sensor(
+        name=SENSOR_NAME,
+        job_name=job_name,
+        minimum_interval_seconds=3600,
+        default_status=DefaultSensorStatus.RUNNING,
+        description=(
+            "Hourly: reads EDGAR's submissions index of each tracked company and runs the main "
+            "job for each new 10-K/10-Q (one partition per filing). Cursor: newest accession "
+            "seen per company."
+        ),
+    )
+    def new_filings_sensor(context: SensorEvaluationContext, settings: PipelineSettings):
+        cursor = json.loads(context.cursor) if context.cursor else {}
+        refs = read_indexes(settings.settings())
+        known = context.instance.get_dynamic_partitions(FILINGS.name)
+        found, next_cursor = new_filings(refs, cursor, known)
+        if not found:
+            return SensorResult(
+                skip_reason=SkipReason("no new filings"), cursor=json.dumps(next_cursor)
+            )
+        keys = [ref.accession_number for _, ref in found]
+        context.log.info(
+            f"new filings: {', '.join(f'{c} {r.form} {r.accession_number}' for c, r in found)}"
+        )
+        return SensorResult(
+            run_requests=[
+                RunRequest(
+                    run_key=ref.accession_number,
+                    partition_key=ref.accession_number,
+                    tags={"edgar/company": company, "edgar/form": ref.form},
+                )
+                for company, ref in found
+            ],
+            dynamic_partitions_requests=[FILINGS.build_add_request(keys)],
+            cursor=json.dumps(next_cursor),
+        )
+
+    return new_filings_sensor

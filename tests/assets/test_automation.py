@@ -1,0 +1,99 @@
+"""The quarterly schedule and the new-filings sensor, against the EDGAR stand-in."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pyarrow.parquet as pq
+from dagster import DagsterInstance, build_schedule_context, build_sensor_context
+
+from assets.partitions import FILINGS
+from pipeline.definitions import MAIN_JOB, SYNC_JOB, build_definitions
+from pipeline.edgar.standin import EdgarStandIn
+from pipeline.filing_datasets import filing_file
+from pipeline.partition_ranges import RANGE_END_TAG, RANGE_START_TAG
+from pipeline.resources import PipelineSettings
+from pipeline.schedules import SCHEDULE_NAME
+from pipeline.sensors import SENSOR_NAME
+from tests.conftest import execute_job, make_settings, step_failures
+
+NEWEST_AMZN = "0001018724-26-000026"  # the Q2 2026 10-Q, filed 2026-07-31
+
+
+def _tick(defs, instance, settings, cursor):
+    sensor = defs.resolve_sensor_def(SENSOR_NAME)
+    context = build_sensor_context(
+        instance=instance,
+        cursor=cursor,
+        resources={"settings": PipelineSettings.from_settings(settings)},
+    )
+    return sensor(context)
+
+
+def test_sensor_requests_exactly_the_new_filing_then_nothing(corpus, tmp_path, monkeypatch):
+    with EdgarStandIn(corpus, exclude_accessions={NEWEST_AMZN}) as server:
+        for key, value in server.client_env().items():
+            monkeypatch.setenv(key, value)
+        settings = make_settings(tmp_path)
+        defs = build_definitions(settings)
+        instance = DagsterInstance.ephemeral()
+        assert execute_job(defs, SYNC_JOB, instance).success
+        known = instance.get_dynamic_partitions(FILINGS.name)
+        assert NEWEST_AMZN not in known and len(known) == 7
+
+        first = _tick(defs, instance, settings, None)
+        assert not first.run_requests
+        cursor = json.loads(first.cursor)
+        assert cursor["AMZN"] == "2025-02-07|0001018724-25-000004"
+
+        server.publish(NEWEST_AMZN)
+        second = _tick(defs, instance, settings, first.cursor)
+        assert [r.partition_key for r in second.run_requests] == [NEWEST_AMZN]
+        assert second.run_requests[0].run_key == NEWEST_AMZN
+        assert [r.partition_keys for r in second.dynamic_partitions_requests] == [[NEWEST_AMZN]]
+        assert json.loads(second.cursor)["AMZN"] == f"2026-07-31|{NEWEST_AMZN}"
+        assert json.loads(second.cursor)["WMT"] == cursor["WMT"]
+
+        # Carry the request out as the daemon would: register the partition, run the job.
+        instance.add_dynamic_partitions(FILINGS.name, [NEWEST_AMZN])
+        tags = {"dagster/partition": NEWEST_AMZN}
+        result = execute_job(defs, MAIN_JOB, instance, tags)
+        assert result.success, step_failures(result)
+        assert filing_file(settings.facts_dir, "AMZN", NEWEST_AMZN).exists()
+        parsed = list(settings.facts_dir.rglob("*.parquet"))
+        assert [p.name for p in parsed] == [f"{NEWEST_AMZN}.parquet"]
+        catalog = pq.read_table(settings.catalog_path).column("accession_number").to_pylist()
+        assert NEWEST_AMZN in catalog
+
+        third = _tick(defs, instance, settings, second.cursor)
+        assert not third.run_requests
+
+
+def test_schedule_tick_requests_the_main_job_over_every_filing(standin, tmp_path):
+    settings = make_settings(tmp_path)
+    defs = build_definitions(settings)
+    (tmp_path / "dagster").mkdir()
+    instance = DagsterInstance.local_temp(str(tmp_path / "dagster"))
+    schedule = defs.resolve_schedule_def(SCHEDULE_NAME)
+    when = datetime(2026, 11, 20, 6, tzinfo=UTC)
+
+    empty = schedule.evaluate_tick(
+        build_schedule_context(instance=instance, scheduled_execution_time=when)
+    )
+    assert [r.job_name for r in empty.run_requests] == [SYNC_JOB]
+
+    assert execute_job(defs, SYNC_JOB, instance).success
+    keys = instance.get_dynamic_partitions(FILINGS.name)
+    data = schedule.evaluate_tick(
+        build_schedule_context(instance=instance, scheduled_execution_time=when)
+    )
+    (request,) = data.run_requests
+    assert request.job_name in (None, MAIN_JOB)
+    assert request.run_key == "2026-11-20"
+    assert (
+        request.tags[RANGE_START_TAG] == keys[0] == "0001018724-23-000004"
+    )  # filed 2023-02-03, the oldest
+    assert request.tags[RANGE_END_TAG] == keys[-1] == NEWEST_AMZN
+    assert schedule.job_name == MAIN_JOB
+    assert schedule.cron_schedule == "0 6 20 2,5,8,11 *"
