@@ -62,22 +62,32 @@ def _dimensions(container: etree._Element | None) -> list[str]:
 def parse_context(el: etree._Element, where: str) -> tuple[str, Context]:
     """Read one xbrli:context element; raise XbrlParseError when its period is unusable."""
     cid = el.get("id") or ""
-    period = el.find(_PERIOD)
+    period: etree._Element | None = None
+    dims: list[str] = []
+    for child in el:
+        tag = child.tag
+        if tag == _PERIOD:
+            period = child
+        elif tag == _ENTITY:
+            for part in child:
+                if part.tag == _SEGMENT:
+                    dims += _dimensions(part)
+        elif tag == _SCENARIO:
+            dims += _dimensions(child)
     if period is None:
         raise XbrlParseError(f"{where}: context {cid!r} has no period")
-    instant = period.find(_INSTANT)
-    if instant is not None:
-        ptype, start, end = "instant", None, _date(instant, "instant", cid, where)
-    elif period.find(_FOREVER) is not None:
+    parts = {p.tag: p for p in period}
+    if _INSTANT in parts:
+        ptype, start, end = "instant", None, _date(parts[_INSTANT], "instant", cid, where)
+    elif _FOREVER in parts:
         raise XbrlParseError(f"{where}: context {cid!r} has a 'forever' period (unsupported)")
     else:
         ptype = "duration"
-        start = _date(period.find(_START), "startDate", cid, where)
-        end = _date(period.find(_END), "endDate", cid, where)
-    entity = el.find(_ENTITY)
-    dims = _dimensions(entity.find(_SEGMENT) if entity is not None else None)
-    dims += _dimensions(el.find(_SCENARIO))
-    return cid, Context(ptype, start, end, ";".join(sorted(dims)))
+        start = _date(parts.get(_START), "startDate", cid, where)
+        end = _date(parts.get(_END), "endDate", cid, where)
+    if len(dims) > 1:
+        dims.sort()
+    return cid, Context(ptype, start, end, ";".join(dims))
 
 
 def _measures(el: etree._Element | None) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 
 import pyarrow as pa
 
@@ -43,9 +44,15 @@ class Fact:
 
 
 _COLUMNS = [f.name for f in FACT_SCHEMA]
+_ROW = attrgetter(*_COLUMNS)
 
 
 def facts_to_table(facts: list[Fact]) -> pa.Table:
     """Build a table of FACT_SCHEMA (column order and types exactly) from facts."""
-    columns = {name: [getattr(f, name) for f in facts] for name in _COLUMNS}
-    return pa.Table.from_pydict(columns, schema=FACT_SCHEMA)
+    if not facts:
+        return FACT_SCHEMA.empty_table()
+    columns = zip(*map(_ROW, facts), strict=True)
+    arrays = [
+        pa.array(col, type=field.type) for col, field in zip(columns, FACT_SCHEMA, strict=True)
+    ]
+    return pa.Table.from_arrays(arrays, schema=FACT_SCHEMA)

@@ -14,7 +14,10 @@ XBRL_ROOT = f"{{{XBRLI}}}xbrl"
 _CONTEXT = f"{{{XBRLI}}}context"
 _UNIT = f"{{{XBRLI}}}unit"
 # Namespaces whose top-level elements are not facts.
-_NOT_FACTS = (XBRLI, "http://www.xbrl.org/2003/linkbase", "http://xbrl.org/2006/xbrldi")
+_NOT_FACTS = tuple(
+    f"{{{ns}}}"
+    for ns in (XBRLI, "http://www.xbrl.org/2003/linkbase", "http://xbrl.org/2006/xbrldi")
+)
 
 
 def is_instance(root: etree._Element) -> bool:
@@ -41,16 +44,15 @@ def parse_instance(root: etree._Element, source_document: str, doc_flag: str = "
         elif tag == _UNIT:
             uid, name = parse_unit(el)
             units[uid] = name
-        elif el.get("unitRef") is not None and not tag.startswith(
-            tuple("{" + ns + "}" for ns in _NOT_FACTS)
-        ):
+        elif el.get("unitRef") is not None and not tag.startswith(_NOT_FACTS):
             items.append(el)
 
     facts: list[Fact] = []
     for el in items:
         get = el.get
-        qname = etree.QName(el)
-        name = f"{el.prefix}:{qname.localname}" if el.prefix else qname.localname
+        namespace, _, local = el.tag[1:].partition("}")
+        prefix = el.prefix
+        name = f"{prefix}:{local}" if prefix else local
         fact_id = get("id")
         cref = get("contextRef") or ""
         ctx = contexts.get(cref)
@@ -92,7 +94,7 @@ def parse_instance(root: etree._Element, source_document: str, doc_flag: str = "
         facts.append(
             Fact(
                 concept=name,
-                namespace=qname.namespace or "",
+                namespace=namespace,
                 value=value,
                 unit=unit,
                 decimals=decimals,
