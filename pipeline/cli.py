@@ -77,6 +77,49 @@ def cmd_dev(settings: Settings, args: argparse.Namespace) -> int:
     return subprocess.call(command, cwd=REPO_ROOT)
 
 
+def _print_counts(settings: Settings, loaded: dict[str, int] | None) -> None:
+    from pipeline.status import company_status
+
+    print(f"{'company':<12}{'downloaded':>12}{'parsed':>10}{'loaded':>10}")
+    for row in company_status(settings, loaded):
+        shown = "-" if row.loaded is None else row.loaded
+        print(f"{row.company:<12}{row.downloaded:>12}{row.parsed:>10}{shown:>10}")
+
+
+def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
+    """Print what is downloaded, parsed and loaded, and the latest annual comparison."""
+    from pipeline.status import LATEST_COMPARISON_SQL, loaded_filings
+    from pipeline.warehouse import read_connection
+
+    print(f"data folder: {settings.data_dir}")
+    if not settings.warehouse_path.exists():
+        _print_counts(settings, None)
+        print("no warehouse yet: run `edgar-pipeline run`")
+        return 0
+    with read_connection(settings.warehouse_path) as con:
+        _print_counts(settings, loaded_filings(con))
+        print("\nlatest calendar-aligned year with both companies (USD):")
+        con.sql(LATEST_COMPARISON_SQL).show(max_width=200)
+    return 0
+
+
+def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
+    """Run SQL against the warehouse (read-only) and print the result as a table."""
+    from pipeline.warehouse import read_connection
+
+    sql = args.sql if args.sql != "-" else sys.stdin.read()
+    try:
+        with read_connection(settings.warehouse_path) as con:
+            con.sql(sql).show(max_rows=args.max_rows, max_width=args.max_width)
+    except FileNotFoundError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except Exception as exc:  # duckdb.Error and friends: show the message, not a trace
+        print(f"query failed: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(
@@ -85,6 +128,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the main job end to end").set_defaults(func=cmd_run)
+    sub.add_parser("status", help="what is downloaded, parsed and loaded").set_defaults(
+        func=cmd_status
+    )
+    query = sub.add_parser("query", help="SQL against the warehouse, printed as a table")
+    query.add_argument("sql", help="a SQL statement, or - to read it from standard input")
+    query.add_argument("--max-rows", type=int, default=100)
+    query.add_argument("--max-width", type=int, default=200)
+    query.set_defaults(func=cmd_query)
     dev = sub.add_parser("dev", help="open the Dagster UI (dagster dev)")
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=3000)
