@@ -117,6 +117,8 @@ def parse_inline(root: etree._Element, source_document: str, doc_flag: str = "")
                 flags.append(f"bad_number: {exc}")
             except ValueError:
                 flags.append(f"bad_scale: {get('scale')!r}")
+            except ArithmeticError:  # more digits than any exact context holds
+                flags.append("value_out_of_range: too many digits")
         facts.append(
             Fact(
                 concept=name,

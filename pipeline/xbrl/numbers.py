@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_EVEN, Context, Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal, Inexact, Rounded
 
 # xsd:decimal lexical form (no exponent), as used by classic instance documents.
 _XSD_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
@@ -13,6 +13,8 @@ _MAX_FRACTION_DIGITS = 10
 _MAX_ABS = Decimal(10) ** 28
 # Enough precision that quantize never rounds or fails on values that fit the column.
 _WIDE = Context(prec=120)
+# scaleb only shifts the exponent; this context makes any rounding an error, never silent.
+_EXACT = Context(prec=120, traps=[Inexact, Rounded])
 
 
 def parse_xsd_decimal(text: str) -> Decimal:
@@ -24,12 +26,10 @@ def parse_xsd_decimal(text: str) -> Decimal:
 
 
 def scale_exact(value: Decimal, scale: int) -> Decimal:
-    """Multiply by 10**scale without any rounding (works on the digit tuple)."""
+    """Multiply by 10**scale without any rounding (an exponent shift; Inexact is trapped)."""
     if scale == 0:
         return value
-    sign, digits, exponent = value.as_tuple()
-    assert isinstance(exponent, int)
-    return Decimal((sign, digits, exponent + scale))
+    return value.scaleb(scale, context=_EXACT)
 
 
 def round_to_decimals(value: Decimal, decimals: int) -> Decimal:
