@@ -6,13 +6,19 @@ year start. These are *nominal* dates; 52/53-week filers report dates a few days
 which the warehouse matches with :data:`pipeline.periods.DATE_TOLERANCE_DAYS`.
 
 Alignment rule (one rule for quarters and years): a fiscal period belongs to the calendar
-quarter (or year) that contains its **midpoint**, ``start + (end - start) // 2``. For a
-period that spans at most two calendar quarters this is the quarter holding the majority of
-its days, which is how SEC frames pick "the calendar period that most closely fits".
-Walmart's Feb-Apr quarter is CY Q1; its quarter ending 2023-07-31 is CY2023Q2 (next to
-Amazon's quarter ending 2023-06-30); its fiscal 2025 (Feb 2024-Jan 2025) is CY2024. Nominal
-month-aligned quarters never share a calendar quarter, so each fiscal quarter maps to exactly
-one calendar quarter and back.
+quarter (or year) that contains its **midpoint**, ``start + (end - start) // 2``, computed on
+the nominal dates. For a period spanning at most two calendar quarters that is the quarter
+holding the majority of its days, which is how SEC frames pick "the calendar period that most
+closely fits". Walmart's Feb-Apr quarter is CY Q1; its quarter ending 2023-07-31 is CY2023Q2
+(next to Amazon's quarter ending 2023-06-30); its fiscal 2025 (Feb 2024-Jan 2025) is CY2024.
+
+The midpoint is evaluated once per fiscal year end, on a reference non-leap fiscal year
+(:data:`REFERENCE_FISCAL_YEAR`), and carried forward: fiscal quarter ``q`` of year ``Y`` is
+the calendar quarter ``(Y - ref)*4 + (q - 1)`` quarters after Q1 of the reference year. For
+month-end year ends this equals the per-period midpoint every year; for mid-month year ends
+(e.g. 0215, where a quarter's midpoint sits on a quarter boundary and leap days move it) it
+keeps the mapping a bijection: every fiscal quarter in exactly one calendar quarter, no two
+fiscal quarters of a company in the same one.
 """
 
 from __future__ import annotations
@@ -88,6 +94,19 @@ def calendar_quarter_of(start: date, end: date) -> tuple[int, int]:
     return mid.year, (mid.month - 1) // 3 + 1
 
 
+REFERENCE_FISCAL_YEAR = 2003  # runs through 2002-2003: no leap day for any year end
+
+
+def _alignment(fye: FiscalYearEnd) -> tuple[int, int]:
+    """(quarter offset, year offset): calendar index of Q1 and calendar year of the FY."""
+    start, end = fiscal_year_bounds(REFERENCE_FISCAL_YEAR, fye)
+    q1_end = _add_months(start, 3) - timedelta(days=1)
+    cy, cq = calendar_quarter_of(start, q1_end)
+    quarter_offset = cy * 4 + (cq - 1) - REFERENCE_FISCAL_YEAR * 4
+    year_offset = _midpoint(start, end).year - REFERENCE_FISCAL_YEAR
+    return quarter_offset, year_offset
+
+
 @dataclass(frozen=True)
 class FiscalPeriod:
     """One nominal period of a company's fiscal calendar."""
@@ -117,11 +136,14 @@ def fiscal_periods(ticker: str, fye: FiscalYearEnd | str, fiscal_year: int) -> l
     """The seven nominal periods of one fiscal year: Q1-Q4, H1, M9 and FY."""
     fye = FiscalYearEnd.parse(fye) if isinstance(fye, str) else fye
     start, end = fiscal_year_bounds(fiscal_year, fye)
-    aligned_year = _midpoint(start, end).year
+    quarter_offset, year_offset = _alignment(fye)
     out: list[FiscalPeriod] = []
 
     def add(name: str, kind: str, quarter: int | None, p_start: date, p_end: date) -> None:
-        cy, cq = calendar_quarter_of(p_start, p_end) if kind == "quarter" else (aligned_year, None)
+        cy, cq = fiscal_year + year_offset, None
+        if kind == "quarter":
+            index = fiscal_year * 4 + quarter_offset + (quarter or 1) - 1
+            cy, cq = index // 4, index % 4 + 1
         out.append(
             FiscalPeriod(ticker, str(fye), fiscal_year, name, kind, quarter, p_start, p_end, cy, cq)
         )

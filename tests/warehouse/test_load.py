@@ -1,0 +1,180 @@
+"""Loading: idempotent re-runs, replace by accession, atomic failure, killed load, lock."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.config import REPO_ROOT
+from pipeline.warehouse import (
+    WarehouseLockTimeout,
+    load_warehouse,
+    read_connection,
+    row_counts,
+    write_connection,
+)
+from tests.warehouse.conftest import Loaded
+from tests.warehouse.fixtures import amzn_q3_2024, base_filings, write_fixture
+from tests.warehouse.helpers import M
+
+
+def dump(warehouse: Path) -> dict[str, list[tuple]]:
+    """Every row of every table in raw, core and marts, in a stable order."""
+    with read_connection(warehouse) as con:
+        return {
+            name: con.execute(f"SELECT * FROM {name} ORDER BY ALL").fetchall()
+            for name in row_counts(con)
+        }
+
+
+def add_new_filing(loaded: Loaded) -> None:
+    """Write the extra AM-24-Q3 filing (and its catalog row) into the fixture datasets."""
+    write_fixture(loaded.fixture.catalog_path.parents[1], [*base_filings(), amzn_q3_2024()])
+
+
+def test_load_twice_leaves_the_warehouse_identical(loaded: Loaded) -> None:
+    before = dump(loaded.warehouse)
+    result = load_warehouse(loaded.warehouse, loaded.inputs)
+    assert dump(loaded.warehouse) == before
+    assert result.row_counts["raw.line_items"] == 59
+    assert result.row_counts["raw.filings"] == 19
+    assert result.row_counts["raw.facts"] == 2 * 59  # a total and a dimensional fact each
+
+
+def test_reload_replaces_by_accession(loaded: Loaded) -> None:
+    add_new_filing(loaded)
+    load_warehouse(loaded.warehouse, loaded.inputs)
+    with read_connection(loaded.warehouse) as con:
+        n = con.execute(
+            "SELECT count(*) FROM raw.line_items WHERE accession_number = 'AM-24-Q3'"
+        ).fetchall()[0][0]
+        assert n == 3
+        q3 = con.execute(
+            "SELECT value, derivation FROM core.financials "
+            "WHERE ticker = 'AMZN' AND line_item = 'capex' AND fiscal_label = 'FY2024Q3'"
+        ).fetchall()
+        assert q3 == [((48 - 30) * M, "nine_months_ytd - six_months_ytd")]
+    once = dump(loaded.warehouse)
+    load_warehouse(loaded.warehouse, loaded.inputs)
+    assert dump(loaded.warehouse) == once
+
+
+def test_full_refresh_drops_accessions_no_longer_in_the_inputs(tmp_path: Path) -> None:
+    first = write_fixture(tmp_path / "a", [*base_filings(), amzn_q3_2024()])
+    second = write_fixture(tmp_path / "b", base_filings())
+    warehouse = tmp_path / "w.duckdb"
+    from tests.warehouse.conftest import inputs_for
+
+    load_warehouse(warehouse, inputs_for(first))
+    load_warehouse(warehouse, inputs_for(second))  # incremental: AM-24-Q3 stays
+    with read_connection(warehouse) as con:
+        assert con.execute(
+            "SELECT count(*) FROM raw.filings WHERE accession_number = 'AM-24-Q3'"
+        ).fetchall() == [(1,)]
+    load_warehouse(warehouse, inputs_for(second), full_refresh=True)
+    with read_connection(warehouse) as con:
+        assert con.execute(
+            "SELECT count(*) FROM raw.filings WHERE accession_number = 'AM-24-Q3'"
+        ).fetchall() == [(0,)]
+
+
+@pytest.mark.parametrize(
+    "failing_step", ["raw.line_items", "core/financials.sql", "marts/ttm_comparison.sql"]
+)
+def test_failing_statement_midway_leaves_previous_state(loaded: Loaded, failing_step: str) -> None:
+    before = dump(loaded.warehouse)
+    add_new_filing(loaded)
+
+    def inject(step: str, con: duckdb.DuckDBPyConnection) -> None:
+        if step == failing_step:
+            con.execute("SELECT * FROM no_such_table")  # a failing SQL statement
+
+    with pytest.raises(duckdb.CatalogException):
+        load_warehouse(loaded.warehouse, loaded.inputs, on_step=inject)
+    assert dump(loaded.warehouse) == before
+    load_warehouse(loaded.warehouse, loaded.inputs)  # and the next load works
+    assert dump(loaded.warehouse) != before
+
+
+KILLED_LOAD = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from pipeline.warehouse import ParquetInputs, load_warehouse
+
+    def pause(step, con):
+        if step == "core/financials.sql":
+            print("PAUSED", flush=True)
+            time.sleep(120)
+
+    warehouse, catalog, facts, line_items = map(Path, sys.argv[1:])
+    load_warehouse(warehouse, ParquetInputs(catalog, facts, line_items), on_step=pause)
+    """
+)
+
+
+def test_load_killed_midway_leaves_previous_state(loaded: Loaded) -> None:
+    before = dump(loaded.warehouse)
+    add_new_filing(loaded)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            KILLED_LOAD,
+            str(loaded.warehouse),
+            str(loaded.inputs.catalog_path),
+            str(loaded.inputs.facts_dir),
+            str(loaded.inputs.line_items_dir),
+        ],
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout.readline().strip() == "PAUSED"  # raw loaded, core half rebuilt
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    assert dump(loaded.warehouse) == before
+    load_warehouse(loaded.warehouse, loaded.inputs, lock_timeout_s=10)  # lock was released
+    with read_connection(loaded.warehouse) as con:
+        assert con.execute(
+            "SELECT count(*) FROM raw.filings WHERE accession_number = 'AM-24-Q3'"
+        ).fetchall() == [(1,)]
+
+
+def test_one_writer_at_a_time(loaded: Loaded) -> None:
+    with write_connection(loaded.warehouse), pytest.raises(WarehouseLockTimeout):
+        load_warehouse(loaded.warehouse, loaded.inputs, lock_timeout_s=0.2)
+
+    errors: list[BaseException] = []
+    release = threading.Event()
+
+    def hold() -> None:
+        try:
+            with write_connection(loaded.warehouse):
+                release.wait(5)
+        except BaseException as exc:  # pragma: no cover - surfaced below
+            errors.append(exc)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    threading.Timer(0.3, release.set).start()
+    load_warehouse(loaded.warehouse, loaded.inputs, lock_timeout_s=10)  # waits, then runs
+    holder.join()
+    assert errors == []
+
+
+def test_readers_are_read_only(loaded: Loaded) -> None:
+    with read_connection(loaded.warehouse) as con, pytest.raises(duckdb.Error):
+        con.execute("DELETE FROM raw.filings")
