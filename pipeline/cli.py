@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 from pipeline.config import REPO_ROOT, ConfigError, Settings
 
@@ -120,6 +121,15 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_screenshot(settings: Settings, args: argparse.Namespace) -> int:
+    """Start dagster dev and save a screenshot of the asset graph."""
+    from pipeline.ui_screenshot import capture_asset_graph
+
+    out = capture_asset_graph(Path(args.out))
+    print(f"saved {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(
@@ -136,6 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--max-rows", type=int, default=100)
     query.add_argument("--max-width", type=int, default=200)
     query.set_defaults(func=cmd_query)
+    shot = sub.add_parser("screenshot", help="screenshot the asset graph in the Dagster UI")
+    shot.add_argument("--out", default=str(REPO_ROOT / "docs" / "images" / "asset-graph.png"))
+    shot.set_defaults(func=cmd_screenshot)
     dev = sub.add_parser("dev", help="open the Dagster UI (dagster dev)")
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=3000)
