@@ -1,0 +1,270 @@
+"""Warehouse layer: Parquet -> DuckDB raw tables (by accession) -> core.financials.
+
+Wire into Definitions with ``warehouse_assets``, ``warehouse_checks`` and
+``warehouse_resources`` (they include the marts from assets/marts.py).
+"""
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    MaterializeResult,
+    MetadataValue,
+    asset_check,
+    multi_asset,
+)
+
+from assets.marts import FINANCIALS_KEY, mart_assets, mart_checks
+from pipeline.config import Settings
+from pipeline.warehouse import (
+    build_core,
+    load_raw,
+    markdown_preview,
+    row_counts,
+    transaction,
+)
+from pipeline.warehouse.resource import DuckDBWarehouse
+
+GROUP = "warehouse"
+OWNERS = ["team:data-eng"]
+POOL = "duckdb"
+CODE_VERSION = "1"
+CATALOG_KEY = AssetKey(["edgar", "filings_catalog"])
+FACTS_KEY = AssetKey(["xbrl", "facts"])
+LINE_ITEMS_KEY = AssetKey(["xbrl", "line_items"])
+
+RAW_FILINGS_KEY = AssetKey([GROUP, "raw_filings"])
+RAW_FACTS_KEY = AssetKey([GROUP, "raw_facts"])
+RAW_LINE_ITEMS_KEY = AssetKey([GROUP, "raw_line_items"])
+
+ONE_MILLION = 1_000_000  # tolerance of the quarters-add-up check, in USD
+
+
+def _spec(key: AssetKey, deps: list[AssetKey], table: str, description: str) -> AssetSpec:
+    return AssetSpec(
+        key,
+        deps=deps,
+        description=description,
+        kinds={"duckdb"},
+        owners=OWNERS,
+        code_version=CODE_VERSION,
+        group_name=GROUP,
+        metadata={"table": table},
+    )
+
+
+SPECS = {
+    RAW_FILINGS_KEY: _spec(
+        RAW_FILINGS_KEY,
+        [CATALOG_KEY],
+        "raw.filings",
+        "The filings catalog in DuckDB (raw.filings), rows replaced by accession.",
+    ),
+    RAW_FACTS_KEY: _spec(
+        RAW_FACTS_KEY,
+        [FACTS_KEY],
+        "raw.facts",
+        "Every XBRL fact (raw.facts), exact DECIMAL(38,10); an accession's rows are replaced "
+        "whenever its Parquet file is present.",
+    ),
+    RAW_LINE_ITEMS_KEY: _spec(
+        RAW_LINE_ITEMS_KEY,
+        [LINE_ITEMS_KEY],
+        "raw.line_items",
+        "Resolved line items per filing and period (raw.line_items), replaced by accession.",
+    ),
+    FINANCIALS_KEY: _spec(
+        FINANCIALS_KEY,
+        [RAW_FILINGS_KEY, RAW_LINE_ITEMS_KEY],
+        "core.financials",
+        "One row per company, line item and fiscal period (Q1-Q4, FY) in USD: reported "
+        "three-month values or quarters derived from year-to-date values (Q4 = FY - 9M), each "
+        "naming its derivation and source accessions, first-reported and latest values. "
+        "Also core.fiscal_calendar, core.periods, core.reported_values, core.quarter_gaps.",
+    ),
+}
+
+
+@multi_asset(specs=list(SPECS.values()), can_subset=False, pool=POOL)
+def warehouse_tables(context: AssetExecutionContext, warehouse: DuckDBWarehouse):
+    """Load raw tables by accession and rebuild core, in one transaction."""
+    with warehouse.write() as con:
+        with transaction(con):
+            staged = load_raw(con, warehouse.inputs())
+            build_core(con)
+        counts = row_counts(con, ("raw", "core"))
+        context.log.info(f"accessions staged: {staged}; rows: {counts}")
+        for key, dataset in (
+            (RAW_FILINGS_KEY, "catalog"),
+            (RAW_FACTS_KEY, "facts"),
+            (RAW_LINE_ITEMS_KEY, "line_items"),
+        ):
+            table = SPECS[key].metadata["table"]
+            yield MaterializeResult(
+                asset_key=key,
+                metadata={
+                    "dagster/row_count": counts[table],
+                    "accessions_staged": staged[dataset],
+                },
+            )
+        yield MaterializeResult(
+            asset_key=FINANCIALS_KEY,
+            metadata={
+                "dagster/row_count": counts["core.financials"],
+                "tables": MetadataValue.json({k: v for k, v in counts.items() if "core." in k}),
+                "fiscal_years": MetadataValue.md(
+                    markdown_preview(
+                        con,
+                        "SELECT ticker, fiscal_label, calendar_label, line_item, value, method, "
+                        "is_restated FROM core.financials WHERE fiscal_period = 'FY' "
+                        "AND line_item IN ('revenue', 'capex') "
+                        "ORDER BY fiscal_year DESC, ticker, line_item",
+                    )
+                ),
+                "unclassified_periods": MetadataValue.md(
+                    markdown_preview(
+                        con,
+                        "SELECT ticker, period_start, period_end, days, unclassified_reason "
+                        "FROM core.periods WHERE period_kind = 'other' ORDER BY ALL",
+                    )
+                ),
+            },
+        )
+
+
+def _result(con, sql: str, *, warn: bool = False, **metadata) -> AssetCheckResult:
+    """Pass when ``sql`` returns no rows; show the first ones otherwise."""
+    (n,) = con.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0]
+    return AssetCheckResult(
+        passed=n == 0,
+        severity=AssetCheckSeverity.WARN if warn else AssetCheckSeverity.ERROR,
+        metadata={
+            "failing_rows": n,
+            "rows": MetadataValue.md(markdown_preview(con, sql, limit=20)),
+            **metadata,
+        },
+    )
+
+
+QUARTERS_VS_YEAR = f"""
+    SELECT ticker, line_item, fiscal_year, q_sum, fy, q_sum - fy AS difference
+    FROM (
+        SELECT ticker, line_item, fiscal_year,
+            sum(value) FILTER (WHERE fiscal_period <> 'FY') AS q_sum,
+            any_value(value) FILTER (WHERE fiscal_period = 'FY') AS fy,
+            count(*) FILTER (WHERE fiscal_period <> 'FY') AS quarters
+        FROM core.financials GROUP BY ALL
+    )
+    WHERE quarters = 4 AND fy IS NOT NULL AND abs(q_sum - fy) > {ONE_MILLION}
+"""
+
+
+@asset_check(
+    asset=FINANCIALS_KEY,
+    description="Where Q1-Q4 and FY are all present, the quarters add up to the year (+/- $1M).",
+    pool=POOL,
+)
+def quarters_add_up_to_year(
+    context: AssetCheckExecutionContext, warehouse: DuckDBWarehouse
+) -> AssetCheckResult:
+    with warehouse.read() as con:
+        return _result(con, QUARTERS_VS_YEAR)
+
+
+@asset_check(
+    asset=FINANCIALS_KEY,
+    description="No duplicate (ticker, line_item, fiscal_year, fiscal_period) in core.financials.",
+    pool=POOL,
+)
+def financials_unique_keys(
+    context: AssetCheckExecutionContext, warehouse: DuckDBWarehouse
+) -> AssetCheckResult:
+    with warehouse.read() as con:
+        return _result(
+            con,
+            "SELECT ticker, line_item, fiscal_year, fiscal_period, count(*) AS n "
+            "FROM core.financials GROUP BY ALL HAVING n > 1",
+        )
+
+
+@asset_check(
+    asset=RAW_LINE_ITEMS_KEY,
+    description="No duplicate (accession, line_item, period_start, period_end) in raw.line_items.",
+    pool=POOL,
+)
+def line_items_unique_keys(
+    context: AssetCheckExecutionContext, warehouse: DuckDBWarehouse
+) -> AssetCheckResult:
+    with warehouse.read() as con:
+        return _result(
+            con,
+            "SELECT accession_number, line_item, period_start, period_end, count(*) AS n "
+            "FROM raw.line_items GROUP BY ALL HAVING n > 1",
+        )
+
+
+@asset_check(asset=FINANCIALS_KEY, description="Revenue is positive in every period.", pool=POOL)
+def revenue_positive(
+    context: AssetCheckExecutionContext, warehouse: DuckDBWarehouse
+) -> AssetCheckResult:
+    with warehouse.read() as con:
+        return _result(
+            con,
+            "SELECT ticker, fiscal_label, value, method, derivation, source_accessions "
+            "FROM core.financials WHERE line_item = 'revenue' AND value <= 0",
+        )
+
+
+@asset_check(
+    asset=FINANCIALS_KEY,
+    description="A derived quarter is not negative for line items that cannot be (revenue, capex).",
+    pool=POOL,
+)
+def derived_quarters_not_negative(
+    context: AssetCheckExecutionContext, warehouse: DuckDBWarehouse
+) -> AssetCheckResult:
+    with warehouse.read() as con:
+        return _result(
+            con,
+            "SELECT f.ticker, f.line_item, f.fiscal_label, f.value, f.derivation, "
+            "f.source_accessions FROM core.financials AS f "
+            "JOIN core.line_item_definitions AS d USING (line_item) "
+            "WHERE f.method = 'derived' AND NOT d.can_be_negative AND f.value < 0",
+        )
+
+
+@asset_check(
+    asset=FINANCIALS_KEY,
+    description="Gaps in each company's quarter sequence (neither reported nor derivable).",
+    pool=POOL,
+)
+def quarter_sequence_gaps(
+    context: AssetCheckExecutionContext, warehouse: DuckDBWarehouse
+) -> AssetCheckResult:
+    with warehouse.read() as con:
+        return _result(
+            con,
+            "SELECT ticker, line_item, fiscal_label, calendar_label, period_start, period_end "
+            "FROM core.quarter_gaps ORDER BY ALL",
+            warn=True,
+        )
+
+
+warehouse_assets = [warehouse_tables, *mart_assets]
+warehouse_checks = [
+    quarters_add_up_to_year,
+    financials_unique_keys,
+    line_items_unique_keys,
+    revenue_positive,
+    derived_quarters_not_negative,
+    quarter_sequence_gaps,
+    *mart_checks,
+]
+
+
+def warehouse_resources(settings: Settings | None = None) -> dict[str, DuckDBWarehouse]:
+    """The resources these assets need, keyed as they expect."""
+    return {"warehouse": DuckDBWarehouse.from_settings(settings)}
