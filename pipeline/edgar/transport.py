@@ -54,7 +54,8 @@ class TransportPolicy:
     def limiter(self) -> Limiter:
         """The rate limiter all attempts go through (created on first use)."""
         if self._limiter is None:
-            rates = [Rate(self.requests_per_second, Duration.SECOND)]
+            # A 10% longer window keeps SEC's side within the limit despite network jitter.
+            rates = [Rate(self.requests_per_second, int(Duration.SECOND * 1.1))]
             if self.rate_state_file is None:
                 from pyrate_limiter import InMemoryBucket
 
