@@ -134,3 +134,16 @@ def test_marts_have_no_zero_filled_values(con) -> None:
         "OR ttm_revenue = 0 OR ttm_capex = 0",
     )
     assert zeros == []
+
+
+def test_example_queries_run(con) -> None:
+    from pipeline.warehouse.sql import SQL_ROOT
+
+    examples = sorted((SQL_ROOT / "examples").glob("*.sql"))
+    assert len(examples) >= 5
+    for path in examples:
+        con.execute(path.read_text()).fetchall()
+    restated = rows(con, (SQL_ROOT / "examples" / "restatements.sql").read_text())
+    assert [(r["ticker"], r["fiscal_label"], r["change"]) for r in restated] == [
+        ("AMZN", "FY2022", 5 * M)
+    ]
