@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
 
+from assets.charts import ttm_race_chart
 from assets.edgar import build_edgar_assets
+from assets.warehouse import warehouse_assets, warehouse_checks
 from assets.xbrl import parsed_filings
 from pipeline.config import Settings
 from pipeline.resources import PipelineSettings
 from pipeline.schedules import build_quarterly_schedule
 from pipeline.sensors import build_new_filings_sensor
+from pipeline.warehouse.resource import DuckDBWarehouse
 
 MAIN_JOB = "edgar_to_marts"
 SYNC_JOB = "sync_filings"
@@ -18,7 +21,12 @@ SYNC_JOB = "sync_filings"
 def build_definitions(settings: Settings | None = None) -> Definitions:
     """Assemble the Definitions for ``settings`` (default: from the environment)."""
     settings = settings or Settings.from_env()
-    assets = [*build_edgar_assets(settings.companies), parsed_filings]
+    assets = [
+        *build_edgar_assets(settings.companies),
+        parsed_filings,
+        *warehouse_assets,
+        ttm_race_chart,
+    ]
     main_job = define_asset_job(
         MAIN_JOB,
         selection=AssetSelection.all(),
@@ -34,7 +42,11 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
         jobs=[main_job, sync_job],
         schedules=[build_quarterly_schedule(MAIN_JOB, SYNC_JOB)],
         sensors=[build_new_filings_sensor(MAIN_JOB)],
-        resources={"settings": PipelineSettings.from_settings(settings)},
+        asset_checks=warehouse_checks,
+        resources={
+            "settings": PipelineSettings.from_settings(settings),
+            "warehouse": DuckDBWarehouse.from_settings(settings),
+        },
         # Steps are short and mostly I/O-bound; one process avoids ~2 s of start-up per step
         # (see PERF-NOTES). Pass a multiprocess executor config in the launchpad to fan out.
         executor=in_process_executor,
