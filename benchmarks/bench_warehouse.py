@@ -233,10 +233,11 @@ def main() -> None:
             gen_s = time.perf_counter() - t0
             out = subprocess.run(
                 [sys.executable, __file__, "--child", str(root)],
-                check=True,
                 capture_output=True,
                 text=True,
             )
+            if out.returncode != 0:
+                raise SystemExit(f"x{scale} load failed:\n{out.stderr}")
             rows.append({"scale": scale, "gen_s": gen_s, **sizes, **json.loads(out.stdout)})
             print(f"x{scale}: {rows[-1]}", file=sys.stderr)
     base = rows[0]
