@@ -57,6 +57,15 @@ def find_chromium() -> str:
     raise FileNotFoundError("no Chromium found: apt-get install chromium")
 
 
+def _dismiss_welcome(page) -> None:
+    """Close the 'Join the Dagster community' dialog if it shows."""
+    skip = page.get_by_role("button", name="Skip")
+    try:
+        skip.click(timeout=3000)
+    except Exception:
+        return
+
+
 def capture_asset_graph(out: Path, *, port: int | None = None) -> Path:
     """Start ``dagster dev``, screenshot the global asset lineage with groups expanded."""
     from playwright.sync_api import sync_playwright
@@ -76,19 +85,20 @@ def capture_asset_graph(out: Path, *, port: int | None = None) -> Path:
         _wait_for(f"{base}/server_info", server)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1700, "height": 1000})
+            page = browser.new_page(viewport={"width": 2000, "height": 1100})
             page.goto(f"{base}/asset-groups", wait_until="networkidle")
-            skip = page.get_by_role("button", name="Skip")
-            if skip.count():
-                skip.first.click()
-            # Expand every collapsed group box so the lineage shows each asset.
-            for _ in range(3):
-                expanders = page.locator("[data-testid='group-node'] button, .group-node button")
-                if not expanders.count():
+            _dismiss_welcome(page)
+            # Expand one collapsed group at a time; the UI remembers it, and a reload lays
+            # the graph out again fitted to the window.
+            for _ in range(12):
+                collapsed = page.locator("[aria-label='unfold_more']")
+                if not collapsed.count():
                     break
-                expanders.first.click()
-                page.wait_for_timeout(500)
-            page.wait_for_timeout(2500)
+                collapsed.first.click()
+                page.wait_for_timeout(800)
+                page.reload(wait_until="networkidle")
+                page.wait_for_timeout(2500)
+                _dismiss_welcome(page)
             out.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(out))
             browser.close()
