@@ -2,8 +2,8 @@
 
 Run: ``.venv/bin/python benchmarks/bench_parse.py [--runs N]`` (corpus: env EDGAR_CORPUS,
 default <repo>/../shared/edgar). Prints, per filing: median ms of N runs of parse_facts and
-of ``lxml.etree.fromstring`` on the same bytes, their ratio, the fact count, and the
-tracemalloc peak of each (one extra run each, traced separately).
+of ``lxml.etree.fromstring`` on the same bytes (the two alternate run by run), their ratio,
+the fact count, and the tracemalloc peak of each (one extra run each, traced separately).
 """
 
 from __future__ import annotations
@@ -28,13 +28,15 @@ from pipeline.xbrl import parse_facts  # noqa: E402
 PARSER = etree.XMLParser(huge_tree=True)
 
 
-def _median_ms(fn: Callable[[], object], runs: int) -> float:
-    times = []
+def _median_ms(fns: list[Callable[[], object]], runs: int) -> list[float]:
+    """Median ms of each fn; the fns alternate run by run, so load swings hit all alike."""
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+        for fn, out in zip(fns, times, strict=True):
+            start = time.perf_counter()
+            fn()
+            out.append((time.perf_counter() - start) * 1000)
+    return [statistics.median(t) for t in times]
 
 
 def _peak_mib(fn: Callable[[], object]) -> float:
@@ -77,8 +79,9 @@ def main() -> None:
     for ticker, label, path in _filings(corpus):
         data = path.read_bytes()
         parse_facts(data)  # warm-up (imports, config, caches)
-        parse = _median_ms(lambda d=data: parse_facts(d), args.runs)
-        bare = _median_ms(lambda d=data: etree.fromstring(d, PARSER), args.runs)
+        parse, bare = _median_ms(
+            [lambda d=data: parse_facts(d), lambda d=data: etree.fromstring(d, PARSER)], args.runs
+        )
         facts = parse_facts(data).num_rows
         parse_peak = _peak_mib(lambda d=data: parse_facts(d))
         bare_peak = _peak_mib(lambda d=data: etree.fromstring(d, PARSER))

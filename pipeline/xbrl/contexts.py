@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -27,9 +27,8 @@ _NUMERATOR = f"{{{XBRLI}}}unitNumerator"
 _DENOMINATOR = f"{{{XBRLI}}}unitDenominator"
 
 
-@dataclass(frozen=True, slots=True)
-class Context:
-    """The period and dimensions of one xbrli:context."""
+class Context(NamedTuple):
+    """The period and dimensions of one xbrli:context (equal when the meaning is equal)."""
 
     period_type: str  # duration | instant
     start: date | None
@@ -46,17 +45,15 @@ def _date(el: etree._Element | None, what: str, cid: str, where: str) -> date:
         raise XbrlParseError(f"{where}: context {cid!r} has {what} {text!r}, not a date") from None
 
 
-def _dimensions(container: etree._Element | None) -> list[str]:
-    if container is None:
-        return []
-    out = []
+def _add_dimensions(container: etree._Element, out: list[str]) -> None:
+    """Append "axis=member" for each explicit or typed member child of ``container``."""
     for member in container:
-        if member.tag == _EXPLICIT:
+        tag = member.tag
+        if tag == _EXPLICIT:
             out.append(f"{member.get('dimension')}={(member.text or '').strip()}")
-        elif member.tag == _TYPED:
+        elif tag == _TYPED:
             value = "".join(member.itertext()).strip()
             out.append(f"{member.get('dimension')}={value}")
-    return out
 
 
 def parse_context(el: etree._Element, where: str) -> tuple[str, Context]:
@@ -71,20 +68,30 @@ def parse_context(el: etree._Element, where: str) -> tuple[str, Context]:
         elif tag == _ENTITY:
             for part in child:
                 if part.tag == _SEGMENT:
-                    dims += _dimensions(part)
+                    _add_dimensions(part, dims)
         elif tag == _SCENARIO:
-            dims += _dimensions(child)
+            _add_dimensions(child, dims)
     if period is None:
         raise XbrlParseError(f"{where}: context {cid!r} has no period")
-    parts = {p.tag: p for p in period}
-    if _INSTANT in parts:
-        ptype, start, end = "instant", None, _date(parts[_INSTANT], "instant", cid, where)
-    elif _FOREVER in parts:
+    start_el = end_el = instant_el = forever_el = None  # the last of each tag counts
+    for part in period:
+        tag = part.tag
+        if tag == _START:
+            start_el = part
+        elif tag == _END:
+            end_el = part
+        elif tag == _INSTANT:
+            instant_el = part
+        elif tag == _FOREVER:
+            forever_el = part
+    if instant_el is not None:
+        ptype, start, end = "instant", None, _date(instant_el, "instant", cid, where)
+    elif forever_el is not None:
         raise XbrlParseError(f"{where}: context {cid!r} has a 'forever' period (unsupported)")
     else:
         ptype = "duration"
-        start = _date(parts.get(_START), "startDate", cid, where)
-        end = _date(parts.get(_END), "endDate", cid, where)
+        start = _date(start_el, "startDate", cid, where)
+        end = _date(end_el, "endDate", cid, where)
     if len(dims) > 1:
         dims.sort()
     return cid, Context(ptype, start, end, ";".join(dims))
@@ -105,3 +112,23 @@ def parse_unit(el: etree._Element) -> tuple[str, str]:
         den = _measures(divide.find(_DENOMINATOR))
         return uid, f"{num}/{den}"
     return uid, _measures(el)
+
+
+class ContextTable:
+    """A document's contexts: id -> number; contexts with equal period and dimensions
+    (the same context in meaning) share one number, an index into ``distinct``."""
+
+    __slots__ = ("_numbers", "by_id", "distinct")
+
+    def __init__(self) -> None:
+        self.by_id: dict[str, int] = {}
+        self.distinct: list[Context] = []
+        self._numbers: dict[Context, int] = {}
+
+    def add(self, el: etree._Element, where: str) -> None:
+        """Parse one xbrli:context (a later one with the same id replaces the earlier)."""
+        cid, ctx = parse_context(el, where)
+        number = self._numbers.setdefault(ctx, len(self.distinct))
+        if number == len(self.distinct):
+            self.distinct.append(ctx)
+        self.by_id[cid] = number

@@ -9,50 +9,60 @@ with the same period and dimensions are the same context). Within a group:
   document order). Every other fact is compared with it at the other fact's decimals: if
   rounding both to those decimals gives different numbers (or the precisions are equal and
   the values differ), the two disagree and both are kept with ``is_conflict`` true.
+
+Facts are row numbers into :class:`~pipeline.xbrl.facts.FactColumns`.
 """
 
 from __future__ import annotations
 
-from pipeline.xbrl.facts import Fact
+from pipeline.xbrl.facts import FactColumns
 from pipeline.xbrl.numbers import round_to_decimals
 
 
-def _agrees(best: Fact, other: Fact) -> bool:
-    assert best.value is not None and other.value is not None
-    if best.value == other.value:
+def _agrees(cols: FactColumns, best: int, other: int) -> bool:
+    best_value, other_value = cols.value[best], cols.value[other]
+    assert best_value is not None and other_value is not None
+    if best_value == other_value:
         return True
-    if other.decimals_inf or other.decimals is None:
+    d = cols.decimals[other]
+    if cols.decimals_inf[other] or d is None:
         return False  # an exact (or unqualified) value must equal the other exactly
-    d = other.decimals
-    return round_to_decimals(best.value, d) == round_to_decimals(other.value, d)
+    return round_to_decimals(best_value, d) == round_to_decimals(other_value, d)
 
 
-def _resolve(group: list[Fact]) -> list[Fact]:
-    broken = [f for f in group if f.value is None and not f.is_nil]
-    valued = [f for f in group if f.value is not None]
-    nils = [f for f in group if f.is_nil]
+def _resolve(cols: FactColumns, group: list[int]) -> tuple[list[int], list[int]]:
+    """One group of duplicates (document order) -> (rows kept, rows in conflict)."""
+    value, is_nil = cols.value, cols.is_nil
+    broken = [i for i in group if value[i] is None and not is_nil[i]]
+    valued = [i for i in group if value[i] is not None]
     if not valued:
-        return broken + nils[:1]
+        nils = [i for i in group if is_nil[i]]
+        return broken + nils[:1], []
     # max() keeps the first of equals: document order breaks ties.
-    best = max(valued, key=lambda f: f.precision_rank)
-    conflicts = [f for f in valued if f is not best and not _agrees(best, f)]
-    if conflicts:
-        best.is_conflict = True
-        for f in conflicts:
-            f.is_conflict = True
-    return [best, *conflicts, *broken]
+    best = max(valued, key=cols.precision_rank)
+    conflicts = [i for i in valued if i != best and not _agrees(cols, best, i)]
+    return [best, *conflicts, *broken], ([best, *conflicts] if conflicts else [])
 
 
-def dedupe(facts: list[Fact]) -> list[Fact]:
-    """Collapse duplicate facts (see module docstring); keeps document order of survivors."""
-    groups: dict[tuple, list[Fact]] = {}
-    for f in facts:
-        key = (f.concept, f.unit, f.period_start, f.period_end, f.dimensions)
-        groups.setdefault(key, []).append(f)
-    keep: set[int] = set()
+def dedupe(cols: FactColumns) -> tuple[list[int] | None, frozenset[int]]:
+    """Collapse duplicate facts (see module docstring).
+
+    Returns the surviving row numbers in document order (None: every row survives) and the
+    row numbers whose ``is_conflict`` is true.
+    """
+    first: dict[tuple[str, str, int], int] = {}
+    groups: dict[int, list[int]] = {}  # first row -> every row of its group
+    for i, key in enumerate(zip(cols.concept, cols.unit, cols.context, strict=True)):
+        j = first.setdefault(key, i)
+        if j != i:
+            groups.setdefault(j, [j]).append(i)
+    if not groups:
+        return None, frozenset()
+    dropped: set[int] = set()
+    conflicts: set[int] = set()
     for group in groups.values():
-        if len(group) == 1:
-            keep.add(id(group[0]))
-        else:
-            keep.update(id(f) for f in _resolve(group))
-    return [f for f in facts if id(f) in keep]
+        kept, disagree = _resolve(cols, group)
+        dropped.update(set(group).difference(kept))
+        conflicts.update(disagree)
+    keep = [i for i in range(len(cols)) if i not in dropped]
+    return keep, frozenset(conflicts)

@@ -2,83 +2,105 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from decimal import Decimal
+
 from lxml import etree
 
-from pipeline.xbrl.contexts import XBRLI, Context, parse_context, parse_unit
+from pipeline.xbrl.contexts import XBRLI, ContextTable, parse_unit
 from pipeline.xbrl.errors import TransformError, XbrlParseError
-from pipeline.xbrl.facts import Fact
-from pipeline.xbrl.numbers import fits_value_type, scale_exact
+from pipeline.xbrl.facts import FactColumns, FactRow
+from pipeline.xbrl.numbers import fits_value_type, join_flags, parse_decimals, scale_exact
 from pipeline.xbrl.transforms import apply_format
 
 IX_URIS = ("http://www.xbrl.org/2013/inlineXBRL", "http://www.xbrl.org/2008/inlineXBRL")
 XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 _CONTEXT = f"{{{XBRLI}}}context"
 _UNIT = f"{{{XBRLI}}}unit"
+_HEADER, _NON_FRACTION, _HIDDEN = "header", "nonFraction", "hidden"
+_IX_TAGS = {
+    f"{{{uri}}}{name}": (uri, name) for uri in IX_URIS for name in (_HEADER, _NON_FRACTION, _HIDDEN)
+}
 
 
-def is_inline(root: etree._Element) -> bool:
-    """True when the document holds any inline XBRL element."""
-    for uri in IX_URIS:
-        if next(root.iter(f"{{{uri}}}header", f"{{{uri}}}nonFraction"), None) is not None:
-            return True
-    return False
+@dataclass
+class InlineScan:
+    """The elements one walk of an inline XBRL document finds, per ix namespace URI."""
+
+    found: dict[tuple[str, str], list[etree._Element]] = field(default_factory=dict)
+    resources: list[etree._Element] = field(default_factory=list)  # contexts and units
+
+    def of(self, uri: str, name: str) -> list[etree._Element]:
+        """The ``ix:<name>`` elements of namespace ``uri``, in document order."""
+        return self.found.get((uri, name), [])
 
 
-def _namespace(el: etree._Element, prefix: str, cache: dict[str, str | None]) -> str | None:
-    if prefix in cache:
-        return cache[prefix]
-    return el.nsmap.get(prefix)
+def scan_inline(root: etree._Element) -> InlineScan | None:
+    """Walk the document once; None when it holds no inline XBRL element at all."""
+    scan = InlineScan()
+    found, resources = scan.found, scan.resources
+    for el in root.iter(*_IX_TAGS, _CONTEXT, _UNIT):
+        key = _IX_TAGS.get(el.tag)
+        if key is None:
+            resources.append(el)
+        else:
+            found.setdefault(key, []).append(el)
+    if not any(scan.of(uri, name) for uri in IX_URIS for name in (_HEADER, _NON_FRACTION)):
+        return None
+    return scan
 
 
-def _decimals(raw: str | None, where: str) -> tuple[int | None, bool, str]:
-    """decimals attribute -> (value, is_inf, flag)."""
-    if raw is None:
-        return None, False, ""
-    raw = raw.strip()
-    if raw == "INF":
-        return None, True, ""
+def _value(el: etree._Element) -> tuple[Decimal | None, str]:
+    """The exact value of a non-nil ix:nonFraction -> (Decimal or None, flag)."""
+    get = el.get
+    text = el.text if len(el) == 0 else "".join(el.itertext())
     try:
-        return int(raw), False, ""
+        number = apply_format(get("format"), text or "")
+        value = scale_exact(number, int(get("scale") or 0))
+        if get("sign") == "-":
+            value = -value
+        if not fits_value_type(value):
+            return None, f"value_out_of_range: {value}"
+    except TransformError as exc:
+        return None, f"bad_number: {exc}"
     except ValueError:
-        return None, False, f"bad_decimals: {raw!r}"
+        return None, f"bad_scale: {get('scale')!r}"
+    except ArithmeticError:  # more digits than any exact context holds
+        return None, "value_out_of_range: too many digits"
+    return value, ""
 
 
-def parse_inline(root: etree._Element, source_document: str, doc_flag: str = "") -> list[Fact]:
+def parse_inline(
+    root: etree._Element, scan: InlineScan, source_document: str, doc_flag: str = ""
+) -> FactColumns:
     """Read every ix:nonFraction of an inline XBRL document (before deduplication).
 
     Values are exact: displayed number (via its format) x 10**scale, negated for sign="-".
     Raises XbrlParseError for a reference to an undefined context or unit.
     """
-    uri = next(
-        (u for u in IX_URIS if next(root.iter(f"{{{u}}}header"), None) is not None), IX_URIS[0]
-    )
-    nf_tag, hidden_tag = f"{{{uri}}}nonFraction", f"{{{uri}}}hidden"
-    contexts: dict[str, Context] = {}
+    # The ix namespace in use: the first with an ix:header (the 2013 one when neither has).
+    uri = next((u for u in IX_URIS if scan.of(u, _HEADER)), IX_URIS[0])
+    contexts = ContextTable()
     units: dict[str, str] = {}
-    hidden: set[etree._Element] = set()
-    elements: list[etree._Element] = []
-    for el in root.iter(nf_tag, _CONTEXT, _UNIT, hidden_tag):
-        tag = el.tag
-        if tag == nf_tag:
-            elements.append(el)
-        elif tag == _CONTEXT:
-            cid, ctx = parse_context(el, source_document)
-            contexts[cid] = ctx
-        elif tag == _UNIT:
+    for el in scan.resources:
+        if el.tag == _CONTEXT:
+            contexts.add(el, source_document)
+        else:
             uid, name = parse_unit(el)
             units[uid] = name
-        else:
-            hidden.update(el.iter(nf_tag))
+    nf_tag = f"{{{uri}}}{_NON_FRACTION}"
+    hidden = {nf for h in scan.of(uri, _HIDDEN) for nf in h.iter(nf_tag)}
 
-    ns_cache: dict[str, str | None] = dict(root.nsmap)  # type: ignore[arg-type]
-    facts: list[Fact] = []
-    for el in elements:
+    context_numbers = contexts.by_id
+    namespaces: dict[str | None, str] = root.nsmap  # type: ignore[assignment]
+    rows: list[FactRow] = []
+    for el in scan.of(uri, _NON_FRACTION):
         get = el.get
         name = get("name") or ""
         fact_id = get("id")
         cref = get("contextRef") or ""
-        ctx = contexts.get(cref)
-        if ctx is None:
+        context = context_numbers.get(cref)
+        if context is None:
             raise XbrlParseError(
                 f"{source_document}: fact {fact_id or '?'} ({name}) refers to undefined "
                 f"context {cref!r}"
@@ -91,53 +113,34 @@ def parse_inline(root: etree._Element, source_document: str, doc_flag: str = "")
                 f"unit {uref!r}"
             )
         prefix, _, local = name.rpartition(":")
-        namespace = _namespace(el, prefix, ns_cache)
+        namespace = namespaces[prefix] if prefix in namespaces else el.nsmap.get(prefix)
         if not local or namespace is None:
             raise XbrlParseError(
                 f"{source_document}: fact {fact_id or '?'} has name {name!r} with an "
                 "undeclared prefix"
             )
-        decimals, inf, flag = _decimals(get("decimals"), source_document)
-        flags = [doc_flag] if doc_flag else []
-        if flag:
-            flags.append(flag)
-        value = None
+        decimals, inf, bad_decimals = parse_decimals(get("decimals"))
         is_nil = get(XSI_NIL) in ("true", "1")
-        if not is_nil:
-            text = el.text if len(el) == 0 else "".join(el.itertext())
-            try:
-                number = apply_format(get("format"), text or "")
-                value = scale_exact(number, int(get("scale") or 0))
-                if get("sign") == "-":
-                    value = -value
-                if not fits_value_type(value):
-                    flags.append(f"value_out_of_range: {value}")
-                    value = None
-            except TransformError as exc:
-                flags.append(f"bad_number: {exc}")
-            except ValueError:
-                flags.append(f"bad_scale: {get('scale')!r}")
-            except ArithmeticError:  # more digits than any exact context holds
-                flags.append("value_out_of_range: too many digits")
-        facts.append(
-            Fact(
-                concept=name,
-                namespace=namespace,
-                value=value,
-                unit=unit,
-                decimals=decimals,
-                decimals_inf=inf,
-                period_type=ctx.period_type,
-                period_start=ctx.start,
-                period_end=ctx.end,
-                dimensions=ctx.dimensions,
-                context_id=cref,
-                fact_id=fact_id,
-                is_hidden=el in hidden,
-                is_nil=is_nil,
-                flags="; ".join(flags),
-                source_document=source_document,
-                source_format="inline",
+        value, problem = (None, "") if is_nil else _value(el)
+        flags = (
+            join_flags(doc_flag, bad_decimals, problem)
+            if doc_flag or bad_decimals or problem
+            else ""
+        )
+        rows.append(
+            (
+                name,
+                namespace,
+                value,
+                unit,
+                decimals,
+                inf,
+                context,
+                cref,
+                fact_id,
+                el in hidden,
+                is_nil,
+                flags,
             )
         )
-    return facts
+    return FactColumns.from_rows(rows, contexts.distinct, source_document, "inline")

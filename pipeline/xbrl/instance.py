@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from lxml import etree
 
-from pipeline.xbrl.contexts import XBRLI, Context, parse_context, parse_unit
+from pipeline.xbrl.contexts import XBRLI, ContextTable, parse_unit
 from pipeline.xbrl.errors import XbrlParseError
-from pipeline.xbrl.facts import Fact
+from pipeline.xbrl.facts import FactColumns, FactRow
 from pipeline.xbrl.inline import XSI_NIL
-from pipeline.xbrl.numbers import fits_value_type, parse_xsd_decimal
+from pipeline.xbrl.numbers import join_flags, parse_decimals, read_xsd_value
 
 XBRL_ROOT = f"{{{XBRLI}}}xbrl"
 _CONTEXT = f"{{{XBRLI}}}context"
@@ -25,13 +25,13 @@ def is_instance(root: etree._Element) -> bool:
     return root.tag == XBRL_ROOT
 
 
-def parse_instance(root: etree._Element, source_document: str, doc_flag: str = "") -> list[Fact]:
+def parse_instance(root: etree._Element, source_document: str, doc_flag: str = "") -> FactColumns:
     """Read every top-level numeric item of an instance (before deduplication).
 
     Tuples (items nested in other elements) are not read. Raises XbrlParseError for a
     reference to an undefined context or unit.
     """
-    contexts: dict[str, Context] = {}
+    contexts = ContextTable()
     units: dict[str, str] = {}
     items: list[etree._Element] = []
     for el in root:
@@ -39,15 +39,15 @@ def parse_instance(root: etree._Element, source_document: str, doc_flag: str = "
         if not isinstance(tag, str):
             continue  # comment or processing instruction
         if tag == _CONTEXT:
-            cid, ctx = parse_context(el, source_document)
-            contexts[cid] = ctx
+            contexts.add(el, source_document)
         elif tag == _UNIT:
             uid, name = parse_unit(el)
             units[uid] = name
         elif el.get("unitRef") is not None and not tag.startswith(_NOT_FACTS):
             items.append(el)
 
-    facts: list[Fact] = []
+    context_numbers = contexts.by_id
+    rows: list[FactRow] = []
     for el in items:
         get = el.get
         namespace, _, local = el.tag[1:].partition("}")
@@ -55,8 +55,8 @@ def parse_instance(root: etree._Element, source_document: str, doc_flag: str = "
         name = f"{prefix}:{local}" if prefix else local
         fact_id = get("id")
         cref = get("contextRef") or ""
-        ctx = contexts.get(cref)
-        if ctx is None:
+        context = context_numbers.get(cref)
+        if context is None:
             raise XbrlParseError(
                 f"{source_document}: fact {fact_id or '?'} ({name}) refers to undefined "
                 f"context {cref!r}"
@@ -68,48 +68,28 @@ def parse_instance(root: etree._Element, source_document: str, doc_flag: str = "
                 f"{source_document}: fact {fact_id or '?'} ({name}) refers to undefined "
                 f"unit {uref!r}"
             )
-        flags = [doc_flag] if doc_flag else []
-        raw_dec = get("decimals")
-        decimals, inf = None, False
-        if raw_dec is not None:
-            raw_dec = raw_dec.strip()
-            if raw_dec == "INF":
-                inf = True
-            else:
-                try:
-                    decimals = int(raw_dec)
-                except ValueError:
-                    flags.append(f"bad_decimals: {raw_dec!r}")
+        decimals, inf, bad_decimals = parse_decimals(get("decimals"))
         is_nil = get(XSI_NIL) in ("true", "1")
-        value = None
-        if not is_nil:
-            try:
-                value = parse_xsd_decimal(el.text or "")
-            except ValueError as exc:
-                flags.append(f"bad_number: {exc}")
-            else:
-                if not fits_value_type(value):
-                    flags.append(f"value_out_of_range: {value}")
-                    value = None
-        facts.append(
-            Fact(
-                concept=name,
-                namespace=namespace,
-                value=value,
-                unit=unit,
-                decimals=decimals,
-                decimals_inf=inf,
-                period_type=ctx.period_type,
-                period_start=ctx.start,
-                period_end=ctx.end,
-                dimensions=ctx.dimensions,
-                context_id=cref,
-                fact_id=fact_id,
-                is_hidden=False,
-                is_nil=is_nil,
-                flags="; ".join(flags),
-                source_document=source_document,
-                source_format="instance",
+        value, problem = (None, "") if is_nil else read_xsd_value(el.text or "")
+        flags = (
+            join_flags(doc_flag, bad_decimals, problem)
+            if doc_flag or bad_decimals or problem
+            else ""
+        )
+        rows.append(
+            (
+                name,
+                namespace,
+                value,
+                unit,
+                decimals,
+                inf,
+                context,
+                cref,
+                fact_id,
+                False,
+                is_nil,
+                flags,
             )
         )
-    return facts
+    return FactColumns.from_rows(rows, contexts.distinct, source_document, "instance")

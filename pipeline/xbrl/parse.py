@@ -9,7 +9,7 @@ import pyarrow as pa
 from pipeline.xbrl.dedupe import dedupe
 from pipeline.xbrl.errors import XbrlParseError
 from pipeline.xbrl.facts import facts_to_table
-from pipeline.xbrl.inline import is_inline, parse_inline
+from pipeline.xbrl.inline import parse_inline, scan_inline
 from pipeline.xbrl.instance import is_instance, parse_instance
 from pipeline.xbrl.source import load_document, parse_xml
 
@@ -27,11 +27,13 @@ def parse_facts(source: str | Path | bytes, *, keep_duplicates: bool = False) ->
     root, doc_flag = parse_xml(doc)
     if is_instance(root):
         facts = parse_instance(root, doc.name, doc_flag)
-    elif is_inline(root):
-        facts = parse_inline(root, doc.name, doc_flag)
+    elif (scan := scan_inline(root)) is not None:
+        facts = parse_inline(root, scan, doc.name, doc_flag)
     else:
         raise XbrlParseError(
             f"{doc.name}: no XBRL: neither inline XBRL elements nor an xbrli:xbrl root "
             f"(root element is {root.tag!r})"
         )
-    return facts_to_table(facts if keep_duplicates else dedupe(facts))
+    if keep_duplicates:
+        return facts_to_table(facts)
+    return facts_to_table(facts, *dedupe(facts))

@@ -71,7 +71,7 @@ def load_document(source: str | Path | bytes) -> Document:
         except OSError as exc:
             raise XbrlParseError(f"{path}: cannot read: {exc.strerror or exc}") from exc
         where = path.name
-    if not data.strip():
+    if not data or data.isspace():  # isspace stops at the first non-blank byte: no copy
         raise XbrlParseError(f"{where}: empty document")
     if _is_submission(data):
         return _pick_from_submission(data, where)

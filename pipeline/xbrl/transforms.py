@@ -24,6 +24,9 @@ _COMMA_DECIMAL = re.compile(r"[0-9]{1,3}(?:[. \u00a0\u202f\u2009']?[0-9]{3})*(?:
 # Free-form digit runs ("1234567.89") are valid in both grouped formats too.
 _UNGROUPED_DOT = re.compile(r"[0-9]+(?:\.[0-9]*)?")
 _UNGROUPED_COMMA = re.compile(r"[0-9]+(?:,[0-9]*)?")
+# Digit grouping removed in one pass; for num-comma-decimal "," becomes the "." mark.
+_DROP_DOT_GROUPING = str.maketrans(dict.fromkeys(",'" + _SPACES))
+_COMMA_TO_DOT = str.maketrans({**dict.fromkeys(".'" + _SPACES), ",": "."})
 
 
 def _plain(text: str) -> Decimal:
@@ -38,18 +41,14 @@ def _dot_decimal(text: str) -> Decimal:
     t = text.strip(_WS)
     if not (_DOT_DECIMAL.fullmatch(t) or _UNGROUPED_DOT.fullmatch(t)):
         raise TransformError(f"{t[:40]!r} is not a number with '.' as decimal mark")
-    for ch in ",'" + _SPACES:
-        t = t.replace(ch, "")
-    return Decimal(t.rstrip(".") or "0")
+    return Decimal(t.translate(_DROP_DOT_GROUPING).rstrip(".") or "0")
 
 
 def _comma_decimal(text: str) -> Decimal:
     t = text.strip(_WS)
     if not (_COMMA_DECIMAL.fullmatch(t) or _UNGROUPED_COMMA.fullmatch(t)):
         raise TransformError(f"{t[:40]!r} is not a number with ',' as decimal mark")
-    for ch in ".'" + _SPACES:
-        t = t.replace(ch, "")
-    return Decimal(t.replace(",", ".").rstrip(".") or "0")
+    return Decimal(t.translate(_COMMA_TO_DOT).rstrip(".") or "0")
 
 
 def _fixed_zero(text: str) -> Decimal:
