@@ -1,7 +1,7 @@
 """Warehouse layer: Parquet -> DuckDB raw tables (by accession) -> core.financials.
 
-Wire into Definitions with ``warehouse_assets``, ``warehouse_checks`` and
-``warehouse_resources`` (they include the marts from assets/marts.py).
+``warehouse_assets`` and ``warehouse_checks`` include the marts from assets/marts.py; they
+need the ``warehouse`` resource (:class:`pipeline.warehouse.resource.DuckDBWarehouse`).
 """
 
 from dagster import (
@@ -17,8 +17,9 @@ from dagster import (
     multi_asset,
 )
 
+from assets.edgar import CATALOG_KEY
 from assets.marts import FINANCIALS_KEY, mart_assets, mart_checks
-from pipeline.config import Settings
+from assets.xbrl import FACTS_KEY, LINE_ITEMS_KEY
 from pipeline.warehouse import (
     build_core,
     load_raw,
@@ -32,9 +33,6 @@ GROUP = "warehouse"
 OWNERS = ["team:data-eng"]
 POOL = "duckdb"
 CODE_VERSION = "1"
-CATALOG_KEY = AssetKey(["edgar", "filings_catalog"])
-FACTS_KEY = AssetKey(["xbrl", "facts"])
-LINE_ITEMS_KEY = AssetKey(["xbrl", "line_items"])
 
 RAW_FILINGS_KEY = AssetKey([GROUP, "raw_filings"])
 RAW_FACTS_KEY = AssetKey([GROUP, "raw_facts"])
@@ -263,8 +261,3 @@ warehouse_checks = [
     quarter_sequence_gaps,
     *mart_checks,
 ]
-
-
-def warehouse_resources(settings: Settings | None = None) -> dict[str, DuckDBWarehouse]:
-    """The resources these assets need, keyed as they expect."""
-    return {"warehouse": DuckDBWarehouse.from_settings(settings)}
