@@ -58,7 +58,7 @@ def _value(el: etree._Element) -> tuple[Decimal | None, str]:
         number = apply_format(get("format"), text or "")
         value = scale_exact(number, int(get("scale") or 0))
         if get("sign") == "-":
-            value = -value
+            value = value.copy_negate()  # exact; unary minus rounds to 28 digits
         if not fits_value_type(value):
             return None, f"value_out_of_range: {value}"
     except TransformError as exc:

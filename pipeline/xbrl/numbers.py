@@ -77,7 +77,7 @@ def round_to_decimals(value: Decimal, decimals: int) -> Decimal:
 
 def fits_value_type(value: Decimal) -> bool:
     """True when ``value`` fits decimal128(38, 10) without losing a digit."""
-    if not value.is_finite() or abs(value) >= _MAX_ABS:
+    if not value.is_finite() or value.copy_abs() >= _MAX_ABS:  # copy_abs never rounds
         return False
     exponent = value.as_tuple().exponent
     assert isinstance(exponent, int)

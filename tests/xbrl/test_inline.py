@@ -67,6 +67,22 @@ def test_sign_minus_makes_negative() -> None:
     assert one(inline_doc(body), "us-gaap:NetIncomeLoss")["value"] == Decimal("-2722000000")
 
 
+def test_sign_minus_keeps_every_digit() -> None:
+    # 29 significant digits: unary minus in Python's default 28-digit context would round.
+    body = nf(
+        "us-gaap:NetIncomeLoss", "1234567890123456789.0123456789", sign="-", decimals="INF"
+    )
+    value = one(inline_doc(body), "us-gaap:NetIncomeLoss")["value"]
+    assert value == Decimal("-1234567890123456789.0123456789")
+
+
+def test_largest_value_that_fits_is_kept() -> None:
+    body = nf("us-gaap:Assets", "9999999999999999999999999999.9", decimals="INF")
+    fact = one(inline_doc(body), "us-gaap:Assets")
+    assert fact["value"] == Decimal("9999999999999999999999999999.9")
+    assert fact["flags"] == ""
+
+
 def test_scale_variants_are_exact() -> None:
     body = "".join(
         [
