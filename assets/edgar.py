@@ -18,7 +18,7 @@ from pipeline.edgar.catalog import build_catalog
 from pipeline.edgar.connection import edgar_connection
 from pipeline.edgar.download import DownloadResult, download_company_filings
 from pipeline.filing_datasets import filings_in_date_order, read_catalog
-from pipeline.metadata import markdown_table
+from pipeline.metadata import column_schema, markdown_table
 from pipeline.parquet_io import write_parquet_atomically
 from pipeline.resources import PipelineSettings
 
@@ -132,6 +132,7 @@ def build_catalog_asset(companies: Sequence[str]) -> AssetsDefinition:
         return MaterializeResult(
             metadata={
                 "dagster/row_count": table.num_rows,
+                "dagster/column_schema": column_schema(table.schema),
                 "path": MetadataValue.path(str(resolved.catalog_path)),
                 "filings_per_company": MetadataValue.json(per_company),
                 "new_partitions": len(new),

@@ -13,8 +13,10 @@ from dagster import (
     multi_asset,
 )
 
+from pipeline.metadata import column_schema
 from pipeline.warehouse import build_marts, markdown_preview, row_counts, transaction
 from pipeline.warehouse.resource import DuckDBWarehouse
+from pipeline.warehouse.stats import table_schema
 
 GROUP = "marts"
 OWNERS = ["team:data-eng"]
@@ -117,6 +119,7 @@ def mart_tables(context: AssetExecutionContext, warehouse: DuckDBWarehouse):
                 asset_key=key,
                 metadata={
                     "dagster/row_count": counts[table],
+                    "dagster/column_schema": column_schema(table_schema(con, table)),
                     "preview": MetadataValue.md(markdown_preview(con, preview)),
                 },
             )

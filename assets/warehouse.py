@@ -20,6 +20,7 @@ from dagster import (
 from assets.edgar import CATALOG_KEY
 from assets.marts import FINANCIALS_KEY, mart_assets, mart_checks
 from assets.xbrl import FACTS_KEY, LINE_ITEMS_KEY
+from pipeline.metadata import column_schema
 from pipeline.warehouse import (
     build_core,
     load_raw,
@@ -28,6 +29,7 @@ from pipeline.warehouse import (
     transaction,
 )
 from pipeline.warehouse.resource import DuckDBWarehouse
+from pipeline.warehouse.stats import table_schema
 
 GROUP = "warehouse"
 OWNERS = ["team:data-eng"]
@@ -105,6 +107,7 @@ def warehouse_tables(context: AssetExecutionContext, warehouse: DuckDBWarehouse)
                 asset_key=key,
                 metadata={
                     "dagster/row_count": counts[table],
+                    "dagster/column_schema": column_schema(table_schema(con, table)),
                     "accessions_staged": staged[dataset],
                 },
             )
@@ -112,6 +115,7 @@ def warehouse_tables(context: AssetExecutionContext, warehouse: DuckDBWarehouse)
             asset_key=FINANCIALS_KEY,
             metadata={
                 "dagster/row_count": counts["core.financials"],
+                "dagster/column_schema": column_schema(table_schema(con, "core.financials")),
                 "tables": MetadataValue.json({k: v for k, v in counts.items() if "core." in k}),
                 "fiscal_years": MetadataValue.md(
                     markdown_preview(

@@ -14,7 +14,9 @@ from dagster import (
 from assets.edgar import CATALOG_KEY
 from assets.partitions import FILINGS
 from pipeline.filing_datasets import ParsedFiling, parse_filing, read_catalog
+from pipeline.metadata import column_schema
 from pipeline.resources import PipelineSettings
+from pipeline.xbrl.schema import FILING_FACT_SCHEMA, LINE_ITEM_SCHEMA
 
 GROUP = "xbrl"
 OWNERS = ["team:data-eng"]
@@ -102,11 +104,16 @@ def parsed_filings(context: AssetExecutionContext, settings: PipelineSettings):
         asset_key=FACTS_KEY,
         metadata={
             "dagster/row_count": sum(p.facts for p in parsed),
+            "dagster/column_schema": column_schema(FILING_FACT_SCHEMA),
             "facts_per_company": MetadataValue.json(per_company),
             "filings": preview,
         },
     )
     yield MaterializeResult(
         asset_key=LINE_ITEMS_KEY,
-        metadata={"dagster/row_count": sum(p.line_items for p in parsed), "filings": preview},
+        metadata={
+            "dagster/row_count": sum(p.line_items for p in parsed),
+            "dagster/column_schema": column_schema(LINE_ITEM_SCHEMA),
+            "filings": preview,
+        },
     )

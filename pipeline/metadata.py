@@ -1,8 +1,19 @@
-"""Helpers for Dagster materialization metadata: markdown previews of Arrow tables."""
+"""Helpers for Dagster materialization metadata: markdown previews and column schemas."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pyarrow as pa
+
+
+def format_cell(value: object) -> str:
+    """A value as shown in a markdown cell: exact decimals with thousands separators."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value.normalize():,f}" if value == value.to_integral() else f"{value:,}"
+    return str(value).replace("|", "\\|").replace("\n", " ")
 
 
 def markdown_table(table: pa.Table, limit: int = 20, columns: list[str] | None = None) -> str:
@@ -11,9 +22,17 @@ def markdown_table(table: pa.Table, limit: int = 20, columns: list[str] | None =
         table = table.select(columns)
     names = table.column_names
     lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
-    for row in table.slice(0, limit).to_pylist():
-        cells = ("" if row[n] is None else str(row[n]).replace("|", "\\|") for n in names)
-        lines.append("| " + " | ".join(cells) + " |")
+    rows = table.slice(0, limit).to_pylist()
+    lines += ["| " + " | ".join(format_cell(row[n]) for n in names) + " |" for row in rows]
+    if not rows:
+        lines.append("| " + " | ".join("" for _ in names) + " |")
     if table.num_rows > limit:
         lines.append(f"\n… {table.num_rows - limit} more rows")
     return "\n".join(lines)
+
+
+def column_schema(schema: pa.Schema):
+    """A Dagster ``TableSchema`` (shown in the UI's column list) for an Arrow schema."""
+    from dagster import TableColumn, TableSchema
+
+    return TableSchema(columns=[TableColumn(name=f.name, type=str(f.type)) for f in schema])

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import duckdb
+import pyarrow as pa
+
+from pipeline.metadata import markdown_table
 
 
 def table_names(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> list[str]:
@@ -28,21 +29,12 @@ def row_counts(
     }
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return f"{value.normalize():,f}" if value == value.to_integral() else f"{value:,}"
-    return str(value).replace("|", "\\|").replace("\n", " ")
-
-
 def markdown_preview(con: duckdb.DuckDBPyConnection, sql: str, *, limit: int = 12) -> str:
     """The first ``limit`` rows of a query as a markdown table."""
-    cur = con.execute(f"SELECT * FROM ({sql}) LIMIT {int(limit)}")
-    names = [d[0] for d in cur.description]
-    rows = cur.fetchall()
-    lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
-    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
-    if not rows:
-        lines.append("| " + " | ".join("" for _ in names) + " |")
-    return "\n".join(lines)
+    rows = con.execute(f"SELECT * FROM ({sql}) LIMIT {int(limit)}").to_arrow_table()
+    return markdown_table(rows, limit=limit)
+
+
+def table_schema(con: duckdb.DuckDBPyConnection, table: str) -> pa.Schema:
+    """The Arrow schema of a warehouse table."""
+    return con.execute(f"SELECT * FROM {table} LIMIT 0").to_arrow_table().schema
