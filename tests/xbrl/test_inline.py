@@ -69,9 +69,7 @@ def test_sign_minus_makes_negative() -> None:
 
 def test_sign_minus_keeps_every_digit() -> None:
     # 29 significant digits: unary minus in Python's default 28-digit context would round.
-    body = nf(
-        "us-gaap:NetIncomeLoss", "1234567890123456789.0123456789", sign="-", decimals="INF"
-    )
+    body = nf("us-gaap:NetIncomeLoss", "1234567890123456789.0123456789", sign="-", decimals="INF")
     value = one(inline_doc(body), "us-gaap:NetIncomeLoss")["value"]
     assert value == Decimal("-1234567890123456789.0123456789")
 
