@@ -78,7 +78,18 @@ def render_ttm_chart(points: list[ChartPoint], path: Path) -> Path:
     bottom.set_title("Trailing-twelve-month capital expenditure (USD billions)")
     for axis in (top, bottom):
         axis.grid(True, alpha=0.3)
-        axis.legend(loc="upper left")
+        if axis.lines:
+            axis.legend(loc="upper left")
+        else:
+            axis.text(
+                0.5,
+                0.5,
+                "no complete twelve-month period yet",
+                ha="center",
+                va="center",
+                transform=axis.transAxes,
+                color="grey",
+            )
     fig.suptitle("Amazon vs Walmart, from their SEC filings")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
