@@ -17,10 +17,10 @@ from pipeline.config import ConfigError
 from pipeline.edgar.catalog import build_catalog
 from pipeline.edgar.connection import edgar_connection
 from pipeline.edgar.download import DownloadResult, download_company_filings
-from pipeline.filing_datasets import filings_in_date_order, read_catalog
 from pipeline.metadata import column_schema, markdown_table
 from pipeline.parquet_io import write_parquet_atomically
 from pipeline.resources import PipelineSettings
+from pipeline.xbrl.datasets import filings_in_date_order, read_catalog
 
 GROUP = "edgar"
 OWNERS = ["team:data-eng"]

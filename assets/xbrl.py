@@ -13,9 +13,9 @@ from dagster import (
 
 from assets.edgar import CATALOG_KEY
 from assets.partitions import FILINGS
-from pipeline.filing_datasets import ParsedFiling, parse_filing, read_catalog
 from pipeline.metadata import column_schema
 from pipeline.resources import PipelineSettings
+from pipeline.xbrl.datasets import ParsedFiling, parse_filing, read_catalog
 from pipeline.xbrl.schema import FILING_FACT_SCHEMA, LINE_ITEM_SCHEMA
 
 GROUP = "xbrl"

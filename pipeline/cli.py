@@ -43,8 +43,8 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from dagster import DagsterInstance
 
     from assets.partitions import FILINGS
+    from pipeline.automation.partition_ranges import all_partitions_tags
     from pipeline.definitions import MAIN_JOB, SYNC_JOB, build_definitions
-    from pipeline.partition_ranges import all_partitions_tags
 
     defs = build_definitions(settings)
     mode = f"offline mirror {settings.edgar_mirror}" if settings.edgar_mirror else "live SEC EDGAR"

@@ -8,10 +8,10 @@ from assets.charts import ttm_race_chart
 from assets.edgar import build_edgar_assets
 from assets.warehouse import warehouse_assets, warehouse_checks
 from assets.xbrl import parsed_filings
+from pipeline.automation.schedules import build_quarterly_schedule
+from pipeline.automation.sensors import build_new_filings_sensor
 from pipeline.config import Settings
 from pipeline.resources import PipelineSettings
-from pipeline.schedules import build_quarterly_schedule
-from pipeline.sensors import build_new_filings_sensor
 from pipeline.warehouse.resource import DuckDBWarehouse
 
 MAIN_JOB = "edgar_to_marts"

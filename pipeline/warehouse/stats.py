@@ -31,10 +31,10 @@ def row_counts(
 
 def markdown_preview(con: duckdb.DuckDBPyConnection, sql: str, *, limit: int = 12) -> str:
     """The first ``limit`` rows of a query as a markdown table."""
-    rows = con.execute(f"SELECT * FROM ({sql}) LIMIT {int(limit)}").to_arrow_table()
+    rows = con.sql(f"SELECT * FROM ({sql}) LIMIT {int(limit)}").to_arrow_table()
     return markdown_table(rows, limit=limit)
 
 
 def table_schema(con: duckdb.DuckDBPyConnection, table: str) -> pa.Schema:
     """The Arrow schema of a warehouse table."""
-    return con.execute(f"SELECT * FROM {table} LIMIT 0").to_arrow_table().schema
+    return con.sql(f"SELECT * FROM {table} LIMIT 0").to_arrow_table().schema

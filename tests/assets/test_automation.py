@@ -9,13 +9,13 @@ import pyarrow.parquet as pq
 from dagster import DagsterInstance, build_schedule_context, build_sensor_context
 
 from assets.partitions import FILINGS
+from pipeline.automation.partition_ranges import RANGE_END_TAG, RANGE_START_TAG
+from pipeline.automation.schedules import SCHEDULE_NAME
+from pipeline.automation.sensors import SENSOR_NAME
 from pipeline.definitions import MAIN_JOB, SYNC_JOB, build_definitions
 from pipeline.edgar.standin import EdgarStandIn
-from pipeline.filing_datasets import filing_file
-from pipeline.partition_ranges import RANGE_END_TAG, RANGE_START_TAG
 from pipeline.resources import PipelineSettings
-from pipeline.schedules import SCHEDULE_NAME
-from pipeline.sensors import SENSOR_NAME
+from pipeline.xbrl.datasets import filing_file
 from tests.conftest import execute_job, make_settings, step_failures
 
 NEWEST_AMZN = "0001018724-26-000026"  # the Q2 2026 10-Q, filed 2026-07-31

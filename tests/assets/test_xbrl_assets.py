@@ -10,9 +10,9 @@ import pytest
 from dagster import DagsterInstance
 
 from assets.partitions import FILINGS
+from pipeline.automation.partition_ranges import all_partitions_tags, partition_range_tags
 from pipeline.definitions import MAIN_JOB, SYNC_JOB, build_definitions
-from pipeline.filing_datasets import filing_file
-from pipeline.partition_ranges import all_partitions_tags, partition_range_tags
+from pipeline.xbrl.datasets import filing_file
 from tests.conftest import execute_job, make_settings, step_failures
 
 AMZN_FY2024 = "0001018724-25-000004"

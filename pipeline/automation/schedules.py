@@ -10,7 +10,7 @@ from dagster import (
 )
 
 from assets.partitions import FILINGS
-from pipeline.partition_ranges import all_partitions_tags
+from pipeline.automation.partition_ranges import all_partitions_tags
 
 SCHEDULE_NAME = "quarterly_refresh"
 # The 20th of Feb, May, Aug and Nov, 06:00 UTC: after Amazon's (late Jan/Apr/Jul/Oct) and

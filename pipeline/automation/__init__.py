@@ -1,0 +1,1 @@
+"""Automation: the quarterly schedule, the new-filings sensor, and partition-range run tags."""
