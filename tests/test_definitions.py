@@ -25,12 +25,41 @@ def _env(tmp_path: Path) -> dict[str, str]:
     return {**os.environ, "DAGSTER_HOME": str(home), "EDGAR_DATA_DIR": str(tmp_path / "data")}
 
 
-def test_definitions_build_with_every_layer_grouped():
+def _graph(defs) -> dict:
+    return {
+        spec.key.to_user_string(): {
+            "group": spec.group_name,
+            "kinds": sorted(spec.kinds),
+            "owners": list(spec.owners),
+            "partitions": spec.partitions_def.name if spec.partitions_def else None,
+            "deps": sorted(dep.asset_key.to_user_string() for dep in spec.deps),
+        }
+        for spec in defs.resolve_all_asset_specs()
+    }
+
+
+def test_asset_graph_matches_the_reviewed_snapshot():
+    """A change to the graph (keys, groups, lineage, partitions) must update the snapshot."""
     defs = build_definitions(Settings(companies=("AMZN", "WMT")))
-    groups = {spec.group_name for spec in defs.resolve_all_asset_specs()}
-    assert {"edgar"} <= groups
-    job = defs.resolve_job_def(MAIN_JOB)
-    assert job is not None
+    snapshot = json.loads((REPO_ROOT / "tests" / "snapshots" / "asset_graph.json").read_text())
+    assert _graph(defs) == snapshot
+
+
+def test_every_asset_is_described_and_every_layer_grouped():
+    defs = build_definitions(Settings(companies=("AMZN", "WMT")))
+    specs = list(defs.resolve_all_asset_specs())
+    assert {s.group_name for s in specs} == {"edgar", "xbrl", "warehouse", "marts"}
+    assert all(s.description and s.code_version for s in specs)
+    checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
+    assert {"quarters_add_up_to_year", "revenue_positive", "quarter_sequence_gaps"} <= checks
+    assert defs.resolve_job_def(MAIN_JOB) is not None
+
+
+def test_a_new_company_gets_its_own_download_asset():
+    defs = build_definitions(Settings(companies=("AMZN", "WMT", "COST")))
+    graph = _graph(defs)
+    assert graph["edgar/filings_cost"]["group"] == "edgar"
+    assert "edgar/filings_cost" in graph["edgar/filings_catalog"]["deps"]
 
 
 def test_dagster_definitions_validate(tmp_path):

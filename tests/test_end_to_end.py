@@ -167,3 +167,29 @@ def test_dagster_job_execute_runs_the_main_job(pipeline_run):
         env,
     )
     assert _dump(data_dir / "warehouse.duckdb") == dump_first
+
+
+def test_status_and_query_commands(pipeline_run):
+    _, env, _, _, _ = pipeline_run
+    status = _run([sys.executable, "-m", "pipeline", "status"], env).stdout
+    lines = {line.split()[0]: line.split()[1:] for line in status.splitlines() if line.strip()}
+    assert lines["AMZN"] == ["5", "5", "5"]  # downloaded, parsed, loaded
+    assert lines["WMT"] == ["3", "3", "3"]
+    assert "CY2024" in status and "FY2025" in status
+
+    sql = (
+        "SELECT ticker, fiscal_label, capex FROM marts.capex_intensity "
+        "WHERE fiscal_label = 'FY2024' ORDER BY ticker"
+    )
+    out = _run([sys.executable, "-m", "pipeline", "query", sql], env).stdout
+    assert "82999000000" in out and "20606000000" in out
+
+    bad = subprocess.run(
+        [sys.executable, "-m", "pipeline", "query", "SELECT * FROM marts.nope"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert bad.returncode == 1 and "query failed" in bad.stderr and "nope" in bad.stderr
