@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from pipeline.edgar.catalog import CATALOG_SCHEMA  # noqa: E402
 from pipeline.periods import fiscal_periods  # noqa: E402
 from pipeline.xbrl.schema import FILING_FACT_SCHEMA, LINE_ITEM_SCHEMA  # noqa: E402
 
@@ -42,21 +43,6 @@ CASH = (
     "operating_cash_flow",
 )
 BASE = {item: 10_000_000_000 * (i + 1) for i, item in enumerate(INCOME + CASH)}
-CATALOG_SCHEMA = pa.schema(
-    [
-        ("ticker", pa.string()),
-        ("cik", pa.string()),
-        ("accession_number", pa.string()),
-        ("form", pa.string()),
-        ("is_amendment", pa.bool_()),
-        ("filing_date", pa.date32()),
-        ("period_of_report", pa.date32()),
-        ("fiscal_year_end", pa.string()),
-        ("path", pa.string()),
-        ("size_bytes", pa.int64()),
-        ("sha256", pa.string()),
-    ]
-)
 
 
 def _value(item: str, year: int, days: int) -> Decimal:
@@ -172,11 +158,24 @@ def generate(root: Path, scale: int, years: int) -> dict[str, int]:
                 li, fa = _write_filing(root, ticker, cik, filing)
                 n_items, n_facts = n_items + li, n_facts + fa
                 accession, form, filed, por, _ = filing
-                catalog.append((ticker, cik, accession, form, False, filed, por, fye, "", 0, ""))
+                catalog.append(
+                    {
+                        "ticker": ticker,
+                        "cik": cik,
+                        "accession_number": accession,
+                        "form": form,
+                        "is_amendment": False,
+                        "filing_date": filed,
+                        "period_of_report": por,
+                        "fiscal_year_end": fye,
+                        "path": "",
+                        "size_bytes": 0,
+                        "sha256": "",
+                    }
+                )
     (root / "catalog").mkdir(parents=True, exist_ok=True)
-    columns = list(zip(*catalog, strict=True))
     pq.write_table(
-        pa.table(dict(zip(CATALOG_SCHEMA.names, columns, strict=True)), schema=CATALOG_SCHEMA),
+        pa.Table.from_pylist(catalog, schema=CATALOG_SCHEMA),
         root / "catalog" / "filings.parquet",
     )
     return {"filings": len(catalog), "facts": n_facts, "line_items": n_items}

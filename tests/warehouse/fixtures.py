@@ -43,27 +43,13 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.edgar.catalog import CATALOG_SCHEMA
 from pipeline.xbrl.schema import FILING_FACT_SCHEMA, LINE_ITEM_SCHEMA
 
 M = Decimal(1_000_000)
 CIKS = {"AMZN": "0001018724", "WMT": "0000104169", "RETL": "0000000042"}
 FYES = {"AMZN": "1231", "WMT": "0131", "RETL": "0131"}
 
-CATALOG_SCHEMA = pa.schema(
-    [
-        ("ticker", pa.string()),
-        ("cik", pa.string()),
-        ("accession_number", pa.string()),
-        ("form", pa.string()),
-        ("is_amendment", pa.bool_()),
-        ("filing_date", pa.date32()),
-        ("period_of_report", pa.date32()),
-        ("fiscal_year_end", pa.string()),
-        ("path", pa.string()),
-        ("size_bytes", pa.int64()),
-        ("sha256", pa.string()),
-    ]
-)
 
 D = date.fromisoformat
 
