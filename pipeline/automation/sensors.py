@@ -21,6 +21,7 @@ from dagster import (
 )
 
 from assets.partitions import FILINGS
+from pipeline.automation.partition_ranges import partition_range_tags
 from pipeline.config import Settings
 from pipeline.edgar.connection import edgar_connection
 from pipeline.edgar.submissions import FilingRef, list_filings, ticker_to_cik
@@ -56,6 +57,23 @@ def new_filings(
     return found, next_cursor
 
 
+def run_request_for(found: list[tuple[str, FilingRef]]) -> RunRequest:
+    """One run for the new filings: the filing's partition, or the range of a batch.
+
+    New partitions are appended in filing order, so a batch (say, a first tick on an
+    empty instance, or several filings on one day) is one contiguous range and one run,
+    rather than one warehouse rebuild per filing.
+    """
+    first, last = found[0][1].accession_number, found[-1][1].accession_number
+    companies = ",".join(sorted({company for company, _ in found}))
+    forms = ",".join(sorted({ref.form for _, ref in found}))
+    tags = {"edgar/company": companies, "edgar/form": forms}
+    if len(found) == 1:
+        return RunRequest(run_key=first, partition_key=first, tags=tags)
+    range_tags = partition_range_tags(first, last)
+    return RunRequest(run_key=f"{first}...{last}", tags={**tags, **range_tags})
+
+
 def read_indexes(settings: Settings) -> dict[str, list[FilingRef]]:
     """The in-scope filings of every tracked company, from EDGAR's submissions index."""
     with edgar_connection(settings) as conn:
@@ -82,8 +100,8 @@ def build_new_filings_sensor(job_name: str):
         default_status=DefaultSensorStatus.RUNNING,
         description=(
             "Hourly: reads EDGAR's submissions index of each tracked company and runs the main "
-            "job for each new 10-K/10-Q (one partition per filing). Cursor: newest accession "
-            "seen per company."
+            "job for the new 10-K/10-Q filings (one partition per filing; a batch is one run over "
+            "its range). Cursor: newest accession seen per company."
         ),
     )
     def new_filings_sensor(context: SensorEvaluationContext, settings: PipelineSettings):
@@ -100,14 +118,7 @@ def build_new_filings_sensor(job_name: str):
             f"new filings: {', '.join(f'{c} {r.form} {r.accession_number}' for c, r in found)}"
         )
         return SensorResult(
-            run_requests=[
-                RunRequest(
-                    run_key=ref.accession_number,
-                    partition_key=ref.accession_number,
-                    tags={"edgar/company": company, "edgar/form": ref.form},
-                )
-                for company, ref in found
-            ],
+            run_requests=[run_request_for(found)],
             dynamic_partitions_requests=[FILINGS.build_add_request(keys)],
             cursor=json.dumps(next_cursor),
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pyarrow.parquet as pq
 from dagster import DagsterInstance, build_schedule_context, build_sensor_context
@@ -11,9 +11,10 @@ from dagster import DagsterInstance, build_schedule_context, build_sensor_contex
 from assets.partitions import FILINGS
 from pipeline.automation.partition_ranges import RANGE_END_TAG, RANGE_START_TAG
 from pipeline.automation.schedules import SCHEDULE_NAME
-from pipeline.automation.sensors import SENSOR_NAME
+from pipeline.automation.sensors import SENSOR_NAME, new_filings, run_request_for
 from pipeline.definitions import MAIN_JOB, SYNC_JOB, build_definitions
 from pipeline.edgar.standin import EdgarStandIn
+from pipeline.edgar.submissions import FilingRef
 from pipeline.resources import PipelineSettings
 from pipeline.xbrl.datasets import filing_file
 from tests.conftest import execute_job, make_settings, step_failures
@@ -97,3 +98,27 @@ def test_schedule_tick_requests_the_main_job_over_every_filing(standin, tmp_path
     assert request.tags[RANGE_END_TAG] == keys[-1] == NEWEST_AMZN
     assert schedule.job_name == MAIN_JOB
     assert schedule.cron_schedule == "0 6 20 2,5,8,11 *"
+
+
+def test_a_batch_of_new_filings_is_one_run_over_their_range():
+    refs = {
+        "AMZN": [
+            FilingRef(date(2026, 7, 31), NEWEST_AMZN, "10-Q", date(2026, 6, 30), "a.htm", "1"),
+            FilingRef(date(2025, 2, 7), "0001018724-25-000004", "10-K", None, "b.htm", "1"),
+        ],
+        "WMT": [FilingRef(date(2025, 3, 14), "0000104169-25-000021", "10-K", None, "c", "2")],
+    }
+    found, cursor = new_filings(refs, {}, known=["0001018724-25-000004"])
+    assert [r.accession_number for _, r in found] == ["0000104169-25-000021", NEWEST_AMZN]
+    assert cursor == {
+        "AMZN": f"2026-07-31|{NEWEST_AMZN}",
+        "WMT": "2025-03-14|0000104169-25-000021",
+    }
+    request = run_request_for(found)
+    assert request.partition_key is None
+    assert request.tags[RANGE_START_TAG] == "0000104169-25-000021"
+    assert request.tags[RANGE_END_TAG] == NEWEST_AMZN
+    assert request.tags["edgar/company"] == "AMZN,WMT"
+
+    single = run_request_for(found[:1])
+    assert single.partition_key == single.run_key == "0000104169-25-000021"
