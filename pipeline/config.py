@@ -81,6 +81,7 @@ class Settings:
     contact_email: str = ""
     edgar_mirror: Path | None = None  # serve filings from a local corpus via the stand-in
     request_timeout_s: float = 30.0
+    request_deadline_s: float = 300.0
     max_retries: int = 5
     requests_per_second: int = 10
 
@@ -120,6 +121,7 @@ class Settings:
         kwargs["contact_email"] = env.get("SEC_CONTACT_EMAIL", "")
         for name, key, cast in (
             ("request_timeout_s", "EDGAR_REQUEST_TIMEOUT", float),
+            ("request_deadline_s", "EDGAR_REQUEST_DEADLINE", float),
             ("max_retries", "EDGAR_MAX_RETRIES", int),
             ("requests_per_second", "EDGAR_REQUESTS_PER_SECOND", int),
         ):

@@ -21,6 +21,7 @@ class PipelineSettings(ConfigurableResource):
     contact_email: str = ""
     edgar_mirror: str | None = None
     request_timeout_s: float = 30.0
+    request_deadline_s: float = 300.0
     max_retries: int = 5
     requests_per_second: int = 10
 
@@ -36,6 +37,7 @@ class PipelineSettings(ConfigurableResource):
             contact_email=settings.contact_email,
             edgar_mirror=str(settings.edgar_mirror) if settings.edgar_mirror else None,
             request_timeout_s=settings.request_timeout_s,
+            request_deadline_s=settings.request_deadline_s,
             max_retries=settings.max_retries,
             requests_per_second=settings.requests_per_second,
         )
@@ -51,6 +53,7 @@ class PipelineSettings(ConfigurableResource):
             contact_email=self.contact_email,
             edgar_mirror=Path(self.edgar_mirror) if self.edgar_mirror else None,
             request_timeout_s=self.request_timeout_s,
+            request_deadline_s=self.request_deadline_s,
             max_retries=self.max_retries,
             requests_per_second=self.requests_per_second,
         )

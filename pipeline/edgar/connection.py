@@ -39,6 +39,7 @@ def edgar_connection(settings: Settings) -> Iterator[EdgarConnection]:
     contact = settings.contact()
     policy = TransportPolicy(
         timeout_s=settings.request_timeout_s,
+        deadline_s=settings.request_deadline_s,
         max_retries=settings.max_retries,
         requests_per_second=settings.requests_per_second,
         rate_state_file=settings.data_dir / "state" / "sec-rate-limit.sqlite",

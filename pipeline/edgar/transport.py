@@ -5,7 +5,8 @@ own 10 requests/s limiter is per process. Rather than edit the library, we wrap
 ``requests.Session.request`` (requests' public API, which ``requests.get`` goes
 through) while a download runs:
 
-- every request gets a connect and read timeout, so a silent server cannot hang a run;
+- every request gets a connect and read timeout, so a silent server cannot hang a run, and
+  a total deadline per attempt, so a body that trickles in forever cannot either;
 - 429, 5xx, timeouts and broken connections are retried with exponential backoff
   (honouring ``Retry-After``), a bounded number of times;
 - every attempt, retries included, takes a token from a rate limiter kept in a SQLite
@@ -34,7 +35,12 @@ from pyrate_limiter import Duration, Limiter, Rate, SQLiteBucket
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-_RETRY_EXCEPTIONS = (requests.Timeout, requests.ConnectionError)
+# Timeouts, refused or reset connections, and bodies cut short (ChunkedEncodingError).
+_RETRY_EXCEPTIONS = (
+    requests.Timeout,
+    requests.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+)
 
 
 @dataclass
@@ -42,6 +48,7 @@ class TransportPolicy:
     """How requests to SEC are made while :func:`sec_transport` is active."""
 
     timeout_s: float = 30.0
+    deadline_s: float = 300.0  # whole response, headers to last byte, per attempt
     max_retries: int = 5
     backoff_s: float = 0.5
     backoff_max_s: float = 30.0
@@ -87,6 +94,22 @@ class _Active:
 _original_request = requests.Session.request
 
 
+class DeadlineExceeded(requests.Timeout):
+    """A response body still arriving when the attempt's total deadline passed."""
+
+
+def _read_within(response: requests.Response, deadline: float, url: str) -> None:
+    """Read the whole body before ``deadline`` (monotonic), or raise DeadlineExceeded."""
+    chunks = []
+    for chunk in response.iter_content(chunk_size=1 << 16):
+        chunks.append(chunk)
+        if time.monotonic() > deadline:
+            response.close()
+            raise DeadlineExceeded(f"{url}: response still arriving after the total deadline")
+    # The body as requests would have read it (requests' own cache of the content).
+    response._content = b"".join(chunks)
+
+
 def _request_with_policy(self: requests.Session, method: str, url: str, **kwargs: Any):
     policy = _Active.policy
     if policy is None:
@@ -101,8 +124,10 @@ def _request_with_policy(self: requests.Session, method: str, url: str, **kwargs
     while True:
         policy.limiter().try_acquire("sec")
         response: requests.Response | None = None
+        deadline = time.monotonic() + policy.deadline_s
         try:
-            response = _original_request(self, method, url, **kwargs)
+            response = _original_request(self, method, url, **{**kwargs, "stream": True})
+            _read_within(response, deadline, url)
         except _RETRY_EXCEPTIONS as exc:
             if attempt >= policy.max_retries:
                 log.warning("giving up on %s after %d attempts: %s", url, attempt + 1, exc)

@@ -123,6 +123,22 @@ def test_persistent_failure_ends_in_bounded_time_naming_the_accession(
             assert landed(settings, row).is_file(), row["accession_number"]
 
 
+def test_a_body_that_trickles_in_is_cut_off_by_the_deadline(standin, corpus_rows, tmp_path):
+    bad = next(r for r in corpus_rows if r["ticker"] == "AMZN")
+    # Each piece arrives well within the 1 s read timeout; the whole takes 60 s.
+    standin.faults.add(f"{bad['accession_number']}.txt", "trickle", times=None, delay=60)
+    settings = make_settings(tmp_path, request_deadline_s=1.5, max_retries=1)
+    started = time.monotonic()
+    result = run_edgar_assets(settings)
+    assert time.monotonic() - started < 20
+    assert not result.success
+    messages = step_failures(result)
+    assert len(messages) == 1 and bad["accession_number"] in messages[0]
+    assert "deadline" in messages[0]
+    assert not landed(settings, bad).exists()
+    assert standin.requests.count(f"{bad['accession_number']}.txt") == 2  # tried, retried
+
+
 @pytest.mark.parametrize("kind", ["truncated", "truncated-close"])
 def test_a_truncated_body_is_never_left_as_a_complete_filing(standin, corpus_rows, tmp_path, kind):
     bad = corpus_rows[1]

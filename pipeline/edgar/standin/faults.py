@@ -14,6 +14,8 @@ a request fires and uses up one of its ``times`` (``None``: forever). Kinds:
   ``Content-Length`` that matches the cut body (the client sees a short, "complete" reply).
 - ``"truncated-close"``: a 200 announcing the full ``Content-Length``, then half the body,
   then the connection is closed (the client sees an incomplete read).
+- ``"trickle"``: a 200 whose body arrives in 64 small pieces spread over ``delay`` seconds
+  (each piece well within any read timeout: only a total deadline stops it).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class FaultKind(StrEnum):
     SILENT = "silent"
     TRUNCATED = "truncated"
     TRUNCATED_CLOSE = "truncated-close"
+    TRICKLE = "trickle"
 
 
 @dataclass
@@ -74,8 +77,8 @@ class FaultRegistry:
     ) -> Fault:
         """Arm a fault for URLs containing ``match``; returns it (see ``remove``).
 
-        ``delay`` is the wait of ``slow`` (default 1 s) and the give-up time of
-        ``silent`` (default 300 s); ``retry_after`` defaults to 1 for 429.
+        ``delay`` is the wait of ``slow`` (default 1 s), the give-up time of ``silent``
+        (default 300 s) and the duration of ``trickle``; ``retry_after`` defaults to 1 for 429.
         """
         parsed = _parse_kind(kind)
         if times is not None and times < 1:

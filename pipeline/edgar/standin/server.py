@@ -210,6 +210,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(record, status, content_type, body[: len(body) // 2], head=head)
         elif fault is not None and status == 200 and fault.kind == FaultKind.TRUNCATED_CLOSE:
             self._send(record, status, content_type, body, head=head, cut=True)
+        elif fault is not None and status == 200 and fault.kind == FaultKind.TRICKLE:
+            self._send(record, status, content_type, body, head=head, trickle=fault.delay)
         else:
             self._send(record, status, content_type, body, head=head)
 
@@ -223,8 +225,10 @@ class _Handler(BaseHTTPRequestHandler):
         *,
         head: bool = False,
         cut: bool = False,
+        trickle: float | None = None,
     ) -> None:
-        """Answer; with ``cut``, announce the full length but send half and hang up."""
+        """Answer; with ``cut``, announce the full length but send half and hang up; with
+        ``trickle``, send the body in 64 pieces spread over that many seconds."""
         record.status = status
         self.send_response(status)
         self.send_header("Content-Type", content_type)
@@ -234,13 +238,28 @@ class _Handler(BaseHTTPRequestHandler):
         if cut:
             self.send_header("Connection", "close")
         self.end_headers()
-        if not head:
+        if not head and trickle is not None:
+            self._trickle(body, trickle)
+        elif not head:
             self.wfile.write(body[: len(body) // 2] if cut else body)
         if cut:
             self.wfile.flush()
             self.close_connection = True
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
+
+    def _trickle(self, body: bytes, seconds: float, pieces: int = 64) -> None:
+        step = max(1, -(-len(body) // pieces))
+        stopping = self.server.standin.stopping
+        for start in range(0, len(body), step):
+            if stopping.wait(seconds / pieces):
+                return
+            try:
+                self.wfile.write(body[start : start + step])
+                self.wfile.flush()
+            except OSError:  # the client gave up
+                self.close_connection = True
+                return
 
     def _hang(self, fault: Fault) -> None:
         """Never answer: wait until the client sends or hangs up, the server stops, or
