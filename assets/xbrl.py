@@ -96,6 +96,9 @@ def parsed_filings(context: AssetExecutionContext, settings: PipelineSettings):
             ),
             metadata={"failed": MetadataValue.json(failed)},
         )
+    without_xbrl = [p.accession_number for p in parsed if p.source_format == "none"]
+    if without_xbrl:
+        context.log.warning(f"filings without XBRL (no facts): {', '.join(without_xbrl)}")
     per_company: dict[str, int] = {}
     for p in parsed:
         per_company[p.ticker] = per_company.get(p.ticker, 0) + p.facts
@@ -106,6 +109,7 @@ def parsed_filings(context: AssetExecutionContext, settings: PipelineSettings):
             "dagster/row_count": sum(p.facts for p in parsed),
             "dagster/column_schema": column_schema(FILING_FACT_SCHEMA),
             "facts_per_company": MetadataValue.json(per_company),
+            "filings_without_xbrl": MetadataValue.json(without_xbrl),
             "filings": preview,
         },
     )

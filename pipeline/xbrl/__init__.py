@@ -6,7 +6,7 @@ Public API: :func:`parse_facts`, :class:`XbrlParseError`, and
 
 from __future__ import annotations
 
-from pipeline.xbrl.errors import TransformError, XbrlParseError
+from pipeline.xbrl.errors import NoXbrlError, TransformError, XbrlParseError
 from pipeline.xbrl.parse import parse_facts
 
-__all__ = ["TransformError", "XbrlParseError", "parse_facts"]
+__all__ = ["NoXbrlError", "TransformError", "XbrlParseError", "parse_facts"]

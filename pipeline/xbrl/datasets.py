@@ -17,9 +17,9 @@ import pyarrow.parquet as pq
 
 from pipeline.config import Settings
 from pipeline.parquet_io import write_parquet_atomically
-from pipeline.xbrl import parse_facts
+from pipeline.xbrl import NoXbrlError, parse_facts
 from pipeline.xbrl.line_items import resolve_line_items, with_filing_fields
-from pipeline.xbrl.schema import FILING_FACT_SCHEMA, FILING_FIELDS
+from pipeline.xbrl.schema import FACT_SCHEMA, FILING_FACT_SCHEMA, FILING_FIELDS
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +51,18 @@ def _with_filing_columns(facts: pa.Table, filing: dict) -> pa.Table:
 def parse_filing(settings: Settings, filing: dict) -> ParsedFiling:
     """Parse the filing described by a catalog row and write its facts and line items.
 
-    Raises ``ValueError`` (an ``XbrlParseError``) naming the filing when it cannot be parsed.
+    A filing that carries no XBRL at all (filed before XBRL was required) is written as
+    empty datasets, with ``source_format`` "none". Raises ``ValueError`` (an
+    ``XbrlParseError``) naming the filing when it cannot be parsed.
     """
     accession, ticker = filing["accession_number"], filing["ticker"]
     try:
         facts = parse_facts(Path(filing["path"]))
+    except NoXbrlError as exc:
+        log.warning(
+            "%s %s %s has no XBRL; no facts recorded: %s", ticker, filing["form"], accession, exc
+        )
+        facts = FACT_SCHEMA.empty_table()
     except ValueError as exc:
         raise ValueError(f"{ticker} {filing['form']} {accession}: {exc}") from exc
     items = with_filing_fields(
@@ -71,7 +78,7 @@ def parse_filing(settings: Settings, filing: dict) -> ParsedFiling:
     )
     write_parquet_atomically(items, filing_file(settings.line_items_dir, ticker, accession))
     documents = facts.column("source_document").unique().to_pylist()
-    formats = facts.column("source_format").unique().to_pylist()
+    formats = facts.column("source_format").unique().to_pylist() or ["none"]
     return ParsedFiling(
         accession_number=accession,
         ticker=ticker,

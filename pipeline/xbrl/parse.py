@@ -7,7 +7,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from pipeline.xbrl.dedupe import dedupe
-from pipeline.xbrl.errors import XbrlParseError
+from pipeline.xbrl.errors import NoXbrlError
 from pipeline.xbrl.facts import facts_to_table
 from pipeline.xbrl.inline import parse_inline, scan_inline
 from pipeline.xbrl.instance import is_instance, parse_instance
@@ -30,7 +30,7 @@ def parse_facts(source: str | Path | bytes, *, keep_duplicates: bool = False) ->
     elif (scan := scan_inline(root)) is not None:
         facts = parse_inline(root, scan, doc.name, doc_flag)
     else:
-        raise XbrlParseError(
+        raise NoXbrlError(
             f"{doc.name}: no XBRL: neither inline XBRL elements nor an xbrli:xbrl root "
             f"(root element is {root.tag!r})"
         )

@@ -19,7 +19,7 @@ from pipeline.edgar.submission_file import (
     completeness_problem,
     iter_documents,
 )
-from pipeline.xbrl.errors import XbrlParseError
+from pipeline.xbrl.errors import NoXbrlError, XbrlParseError
 
 IX_NAMESPACES = (b"http://www.xbrl.org/2013/inlineXBRL", b"http://www.xbrl.org/2008/inlineXBRL")
 _XBRL_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?xbrl[\s>]")  # root of an instance
@@ -57,7 +57,7 @@ def _pick_from_submission(data: bytes, where: str) -> Document:
         is_xml = doc.filename.lower().endswith(".xml")
         if doc.type == "EX-101.INS" or (is_xml and _XBRL_ROOT.search(doc.body[:8192])):
             return Document(doc.filename or f"{where}#{doc.sequence}", doc.body)
-    raise XbrlParseError(f"{where}: no inline XBRL document and no XBRL instance in the submission")
+    raise NoXbrlError(f"{where}: no inline XBRL document and no XBRL instance in the submission")
 
 
 def load_document(source: str | Path | bytes) -> Document:

@@ -106,3 +106,36 @@ def test_a_bad_filing_is_named_and_the_others_still_land(synced):
     assert len(list(settings.facts_dir.rglob("*.parquet"))) == len(keys)
     assert pq.read_table(filing_file(settings.facts_dir, "WMT", WMT_FY2025)).equals(good_before)
     assert pq.read_table(filing_file(settings.facts_dir, "AMZN", AMZN_FY2024)).equals(previous_bad)
+
+
+def test_a_filing_without_xbrl_is_recorded_with_no_facts(standin, tmp_path):
+    """A 10-K filed before XBRL was required is not an error: it lands with no facts."""
+    standin.add_filing(
+        {
+            "ticker": "AMZN",
+            "cik": "0001018724",
+            "company": "AMAZON COM INC",
+            "fiscal_year_end": "1231",
+            "form": "10-K",
+            "accession_number": "0001193125-09-014406",
+            "filing_date": "2009-01-30",
+            "report_date": "2008-12-31",
+            "primary_document": "d10k.htm",
+            "xbrl_format": "",
+            "files": "d10k.htm",
+        },
+        files={"d10k.htm": b"<html><body><p>Annual report for 2008</p></body></html>"},
+    )
+    settings = make_settings(tmp_path)
+    defs = build_definitions(settings)
+    instance = DagsterInstance.ephemeral()
+    assert execute_job(defs, SYNC_JOB, instance).success
+    keys = instance.get_dynamic_partitions(FILINGS.name)
+    assert keys[0] == "0001193125-09-014406"  # the oldest filing comes first
+
+    result = execute_job(defs, MAIN_JOB, instance, all_partitions_tags(keys))
+    assert result.success, step_failures(result)
+    empty = pq.read_table(filing_file(settings.facts_dir, "AMZN", "0001193125-09-014406"))
+    assert empty.num_rows == 0
+    facts = result.asset_materializations_for_node("parsed_filings")[0]
+    assert facts.metadata["filings_without_xbrl"].value == ["0001193125-09-014406"]
