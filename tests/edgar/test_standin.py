@@ -228,6 +228,17 @@ def test_fault_slow(server: EdgarStandIn) -> None:
         requests.get(TICKERS_URL, headers=UA, timeout=(5, 0.3))
 
 
+def test_fault_trickle_sends_the_whole_body_slowly(server: EdgarStandIn) -> None:
+    url = archive_url("0000104169-23-000097")
+    full = requests.get(url, headers=UA, timeout=TIMEOUT).content
+    server.faults.add(url, FaultKind.TRICKLE, delay=1.0)
+    start = time.monotonic()
+    # Each piece comes within the 0.5 s read timeout, so only the total time shows the fault.
+    slow = requests.get(url, headers=UA, timeout=(5, 0.5))
+    assert time.monotonic() - start >= 0.9
+    assert slow.content == full
+
+
 def test_fault_silent_times_out_and_does_not_wedge_shutdown(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
