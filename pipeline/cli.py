@@ -58,6 +58,9 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             return 0 if synced else 1
         print(f"2/2 parsing {len(keys)} filings, loading the warehouse, building the marts")
         built = _execute(defs.resolve_job_def(MAIN_JOB), instance, all_partitions_tags(keys))
+    if settings.warehouse_path.exists():
+        print()
+        cmd_status(settings, args)
     return 0 if synced and built else 1
 
 
@@ -89,6 +92,7 @@ def _print_counts(settings: Settings, loaded: dict[str, int] | None) -> None:
 
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
     """Print what is downloaded, parsed and loaded, and the latest annual comparison."""
+    from pipeline.metadata import format_cell
     from pipeline.status import LATEST_COMPARISON_SQL, loaded_filings
     from pipeline.warehouse import read_connection
 
@@ -99,8 +103,10 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     with read_connection(settings.warehouse_path) as con:
         _print_counts(settings, loaded_filings(con))
-        print("\nlatest calendar-aligned year with both companies (USD):")
-        con.sql(LATEST_COMPARISON_SQL).show(max_width=200)
+        latest = con.sql(LATEST_COMPARISON_SQL).to_arrow_table().to_pylist()
+        print("\nlatest calendar-aligned year with both companies (USD, exact):")
+        for name, value in (latest[0] if latest else {}).items():
+            print(f"  {name:<28}{format_cell(value):>20}")
     return 0
 
 
