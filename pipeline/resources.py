@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date
 from pathlib import Path
 
@@ -27,33 +28,33 @@ class PipelineSettings(ConfigurableResource):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PipelineSettings:
-        """Build the resource from resolved :class:`Settings`."""
-        return cls(
-            data_dir=str(settings.data_dir),
-            companies=list(settings.companies),
-            forms=list(settings.forms),
-            earliest_filing_date=settings.earliest_filing_date.isoformat(),
-            contact_company=settings.contact_company,
-            contact_email=settings.contact_email,
-            edgar_mirror=str(settings.edgar_mirror) if settings.edgar_mirror else None,
-            request_timeout_s=settings.request_timeout_s,
-            request_deadline_s=settings.request_deadline_s,
-            max_retries=settings.max_retries,
-            requests_per_second=settings.requests_per_second,
-        )
+        """Build the resource from resolved :class:`Settings` (every field, as plain values)."""
+        values = {}
+        for f in fields(Settings):
+            value = getattr(settings, f.name)
+            if isinstance(value, tuple):
+                value = list(value)
+            elif isinstance(value, date):
+                value = value.isoformat()
+            elif isinstance(value, Path):
+                value = str(value)
+            values[f.name] = value
+        return cls(**values)
 
     def settings(self) -> Settings:
         """The resolved :class:`Settings` (validated again)."""
-        return Settings(
-            data_dir=Path(self.data_dir),
-            companies=tuple(self.companies),
-            forms=tuple(self.forms),
-            earliest_filing_date=date.fromisoformat(self.earliest_filing_date),
-            contact_company=self.contact_company,
-            contact_email=self.contact_email,
-            edgar_mirror=Path(self.edgar_mirror) if self.edgar_mirror else None,
-            request_timeout_s=self.request_timeout_s,
-            request_deadline_s=self.request_deadline_s,
-            max_retries=self.max_retries,
-            requests_per_second=self.requests_per_second,
-        )
+        values = {f.name: getattr(self, f.name) for f in fields(Settings)}
+        for name, parse in _FROM_CONFIG.items():
+            if values[name] is not None:
+                values[name] = parse(values[name])
+        return Settings(**values)
+
+
+# How the resource's plain values become Settings' types (the rest pass through).
+_FROM_CONFIG = {
+    "data_dir": Path,
+    "companies": tuple,
+    "forms": tuple,
+    "earliest_filing_date": date.fromisoformat,
+    "edgar_mirror": Path,
+}

@@ -66,3 +66,20 @@ def test_contact_identity_is_required_live_but_not_offline(corpus):
     assert live.contact().user_agent == "Acme a@acme.example"
     offline = Settings.from_env({"EDGAR_MIRROR": str(corpus)})
     assert "@" in offline.contact().user_agent
+
+
+def test_the_dagster_resource_carries_every_setting(tmp_path, corpus):
+    from pipeline.resources import PipelineSettings
+
+    settings = Settings.from_env(
+        {
+            "EDGAR_COMPANIES": "AMZN,320193",
+            "EDGAR_DATA_DIR": str(tmp_path),
+            "EDGAR_MIRROR": str(corpus),
+            "EDGAR_EARLIEST_FILING_DATE": "2012-03-04",
+            "EDGAR_REQUEST_DEADLINE": "7",
+            "SEC_CONTACT_EMAIL": "a@b.example",
+        }
+    )
+    assert PipelineSettings.from_settings(settings).settings() == settings
+    assert PipelineSettings.from_settings(Settings()).settings() == Settings()
