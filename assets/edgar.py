@@ -20,7 +20,7 @@ from pipeline.edgar.download import DownloadResult, download_company_filings
 from pipeline.metadata import column_schema, markdown_table
 from pipeline.parquet_io import write_parquet_atomically
 from pipeline.resources import PipelineSettings
-from pipeline.xbrl.datasets import filings_in_date_order, read_catalog
+from pipeline.xbrl.datasets import filings_in_date_order
 
 GROUP = "edgar"
 OWNERS = ["team:data-eng"]
@@ -121,7 +121,8 @@ def build_catalog_asset(companies: Sequence[str]) -> AssetsDefinition:
         write_parquet_atomically(table, resolved.catalog_path)
         context.log.info(f"catalogued {table.num_rows} filings at {resolved.catalog_path}")
         known = set(context.instance.get_dynamic_partitions(FILINGS.name))
-        new = [a for a in filings_in_date_order(read_catalog(resolved)) if a not in known]
+        catalog = {row["accession_number"]: row for row in table.to_pylist()}
+        new = [a for a in filings_in_date_order(catalog) if a not in known]
         if new:
             context.instance.add_dynamic_partitions(FILINGS.name, new)
             context.log.info(f"registered {len(new)} new filing partition(s): {', '.join(new)}")
