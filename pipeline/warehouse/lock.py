@@ -6,6 +6,7 @@ turns that refusal into an orderly wait (with a timeout) across processes and th
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import time
@@ -23,6 +24,20 @@ def lock_path(warehouse_path: Path) -> Path:
     return warehouse_path.with_name(warehouse_path.name + ".lock")
 
 
+def _open_lock_file(path: Path, *, exclusive: bool) -> int | None:
+    """The lock file, created if missing; a reader that can't create it (read-only folder)
+    uses it as it is (flock works on a read-only descriptor), or None when there is none."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        if exclusive or exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise
+    try:
+        return os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+
+
 @contextmanager
 def warehouse_lock(
     warehouse_path: Path, *, exclusive: bool, timeout_s: float = 600.0, poll_s: float = 0.05
@@ -30,7 +45,10 @@ def warehouse_lock(
     """Hold an exclusive (writer) or shared (reader) lock on the warehouse."""
     path = lock_path(warehouse_path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = _open_lock_file(path, exclusive=exclusive)
+    if fd is None:  # a reader in a folder where no lock file can be made: nobody writes there
+        yield
+        return
     mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
     deadline = time.monotonic() + timeout_s
     try:
