@@ -1,13 +1,19 @@
 """Pipeline settings: what to track, where data lives, and who is asking SEC.
 
-Every setting has an environment variable (documented in the README); nothing here
-imports Dagster. Paths of generated data all live under one data folder.
+Every setting has an environment variable (README, "Configuration", with its accepted
+range) and is checked here, in one place: :meth:`Settings.from_env` parses each variable's
+text (:func:`parse_setting`) and ``Settings.__post_init__`` checks every value, so settings
+built any other way (the Dagster resource, tests) get the same checks. A bad value raises
+:class:`ConfigError`, one line naming the variable, the value and what is accepted.
+Nothing here imports Dagster. Paths of generated data all live under one data folder.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -15,37 +21,176 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 DEFAULT_COMPANIES = ("AMZN", "WMT")
-DEFAULT_FORMS = ("10-K", "10-Q")  # amendments (10-K/A, 10-Q/A) are always included
+SUPPORTED_FORMS = ("10-K", "10-Q")  # amendments (10-K/A, 10-Q/A) are always included
+DEFAULT_FORMS = SUPPORTED_FORMS
 DEFAULT_EARLIEST_FILING_DATE = date(2009, 1, 1)
+FIRST_EDGAR_DATE = date(1993, 1, 1)  # EDGAR's electronic filings start in 1993
+SEC_MAX_REQUESTS_PER_SECOND = 10  # SEC's fair-access limit; exceeding it gets an address blocked
+
+# Settings field -> its environment variable (the name every error message uses).
+ENV_VARS = {
+    "data_dir": "EDGAR_DATA_DIR",
+    "companies": "EDGAR_COMPANIES",
+    "forms": "EDGAR_FORMS",
+    "earliest_filing_date": "EDGAR_EARLIEST_FILING_DATE",
+    "contact_company": "SEC_CONTACT_COMPANY",
+    "contact_email": "SEC_CONTACT_EMAIL",
+    "edgar_mirror": "EDGAR_MIRROR",
+    "request_timeout_s": "EDGAR_REQUEST_TIMEOUT",
+    "request_deadline_s": "EDGAR_REQUEST_DEADLINE",
+    "max_retries": "EDGAR_MAX_RETRIES",
+    "requests_per_second": "EDGAR_REQUESTS_PER_SECOND",
+}
 
 _TICKER = re.compile(r"^[A-Z][A-Z0-9.\-]{0,9}$")
 _CIK = re.compile(r"^\d{1,10}$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_HEADER_TEXT = re.compile(r"^[\x20-\x7e]*$")  # printable ASCII: safe in a User-Agent header
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class ConfigError(ValueError):
     """A setting that is missing or malformed; the message says how to fix it."""
 
 
+@dataclass(frozen=True)
+class _Number:
+    """The accepted values of a numeric setting: a (whole) number in (or from) min to max."""
+
+    whole: bool
+    minimum: float
+    maximum: float
+    min_exclusive: bool
+    accepted: str  # the sentence every error for this setting ends with
+
+
+_NUMBERS = {
+    "request_timeout_s": _Number(
+        False, 0, 600, True, "give seconds, more than 0 and at most 600 (default 30)"
+    ),
+    "request_deadline_s": _Number(
+        False, 0, 3600, True, "give seconds, more than 0 and at most 3600 (default 300)"
+    ),
+    "max_retries": _Number(
+        True, 0, 20, False, "give a whole number from 0 (no retries) to 20 (default 5)"
+    ),
+    "requests_per_second": _Number(
+        True,
+        1,
+        1000,
+        False,
+        f"give a whole number from 1 to {SEC_MAX_REQUESTS_PER_SECOND} (SEC's fair-access "
+        "limit; up to 1000 with EDGAR_MIRROR) (default 10)",
+    ),
+}
+
+
 def validate_company(value: str) -> str:
     """Return a ticker (upper-cased) or a 10-digit CIK, refusing anything path- or SQL-unsafe.
 
     Tickers are 1-10 characters of letters, digits, '.' and '-', starting with a letter
-    and never '..'; CIKs are 1-10 digits (zero-padded to 10).
+    and never '..'; CIKs are 1-10 digits, not all zero (zero-padded to 10).
     """
     text = value.strip()
-    if _CIK.fullmatch(text):
+    if _CIK.fullmatch(text) and int(text) > 0:
         return text.zfill(10)
     upper = text.upper()
     if not _TICKER.fullmatch(upper) or ".." in upper:
         raise ConfigError(
-            f"company {value!r} is not a ticker (letters, digits, '.', '-') or a CIK (digits): "
-            "path separators, quotes and other characters are refused"
+            f"company {value!r} is not a ticker (letters, digits, '.', '-') or a CIK (digits, "
+            "not all zero): path separators, quotes and other characters are refused"
         )
     return upper
 
 
 def _split_list(raw: str) -> list[str]:
     return [item for item in re.split(r"[,\s]+", raw) if item]
+
+
+def _parse_list(name: str, text: str) -> tuple[str, ...]:
+    items = tuple(_split_list(text))
+    if not items:
+        what, example = {"companies": ("company", "AMZN,WMT")}.get(name, ("form", "10-K,10-Q"))
+        raise ConfigError(
+            f"{ENV_VARS[name]}={text!r} names no {what}: give them separated by commas, "
+            f"like {example}"
+        )
+    return items
+
+
+def _parse_number(name: str, text: str) -> float | int:
+    spec = _NUMBERS[name]
+    try:
+        return int(text) if spec.whole else float(text)
+    except ValueError:
+        kind = "a whole number" if spec.whole else "a number"
+        raise ConfigError(f"{ENV_VARS[name]}={text!r} is not {kind}: {spec.accepted}") from None
+
+
+def _parse_date(name: str, text: str) -> date:
+    try:
+        if not _ISO_DATE.fullmatch(text):
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(
+            f"{ENV_VARS[name]}={text!r} is not a YYYY-MM-DD date: give one like 2009-01-01"
+        ) from None
+
+
+def _parse_path(name: str, text: str) -> Path:
+    return Path(text).expanduser().resolve()
+
+
+_PARSERS: dict[str, Callable[[str, str], object]] = {
+    "data_dir": _parse_path,
+    "companies": _parse_list,
+    "forms": _parse_list,
+    "earliest_filing_date": _parse_date,
+    "contact_company": lambda name, text: text,
+    "contact_email": lambda name, text: text,
+    "edgar_mirror": _parse_path,
+    **dict.fromkeys(_NUMBERS, _parse_number),
+}
+
+
+def parse_setting(name: str, text: str) -> object:
+    """One setting's value from the text of its environment variable (type errors only;
+    ranges are checked by :class:`Settings`)."""
+    return _PARSERS[name](name, text.strip())
+
+
+def _check_number(name: str, value: object) -> None:
+    spec, var = _NUMBERS[name], ENV_VARS[name]
+    kinds = (int,) if spec.whole else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        kind = "a whole number" if spec.whole else "a number"
+        raise ConfigError(f"{var}={value!r} is not {kind}: {spec.accepted}")
+    if not math.isfinite(value):
+        raise ConfigError(f"{var}={value!r} is not a finite number: {spec.accepted}")
+    too_low = value <= spec.minimum if spec.min_exclusive else value < spec.minimum
+    if too_low or value > spec.maximum:
+        raise ConfigError(f"{var}={value!r} is out of range: {spec.accepted}")
+
+
+def _check_data_dir(path: Path) -> None:
+    """The data folder, or its nearest existing parent, must be a folder (it is created later)."""
+    var = ENV_VARS["data_dir"]
+    try:
+        for candidate in (path, *path.parents):
+            if candidate.exists():
+                if not candidate.is_dir():
+                    where = "is a file" if candidate == path else f"is inside a file ({candidate})"
+                    raise ConfigError(
+                        f"{var}={str(path)!r} {where}, not a folder: point {var} at a folder "
+                        "(it is created if missing)"
+                    )
+                return
+    except OSError as exc:
+        raise ConfigError(
+            f"{var}={str(path)!r} cannot be checked ({exc.strerror}): point {var} at a folder "
+            "you can read"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -71,7 +216,11 @@ class ContactIdentity:
 
 @dataclass(frozen=True)
 class Settings:
-    """Resolved settings. Build with :meth:`from_env`; every field has a default."""
+    """Resolved, validated settings. Build with :meth:`from_env`; every field has a default.
+
+    Companies and forms are normalised (upper case, CIKs zero-padded) and de-duplicated,
+    keeping first-seen order.
+    """
 
     data_dir: Path = field(default_factory=lambda: REPO_ROOT / "data")
     companies: tuple[str, ...] = DEFAULT_COMPANIES
@@ -86,48 +235,97 @@ class Settings:
     requests_per_second: int = 10
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "companies", tuple(validate_company(c) for c in self.companies))
-        for form in self.forms:
-            if form not in ("10-K", "10-Q"):
-                raise ConfigError(f"form {form!r} is not supported; choose from 10-K, 10-Q")
+        self._set("companies", self._companies())
+        self._set("forms", self._forms())
+        self._check_date()
+        self._check_contact()
+        if self.edgar_mirror is not None:
+            self._set("edgar_mirror", Path(self.edgar_mirror))
+            if not (self.edgar_mirror / "filings.csv").is_file():
+                raise ConfigError(
+                    f"EDGAR_MIRROR={str(self.edgar_mirror)!r} has no filings.csv: point it at a "
+                    "folder laid out like ../shared/edgar, or unset it to use SEC"
+                )
+        for name in _NUMBERS:
+            _check_number(name, getattr(self, name))
+        if self.request_deadline_s < self.request_timeout_s:
+            raise ConfigError(
+                f"EDGAR_REQUEST_DEADLINE={self.request_deadline_s!r} is shorter than "
+                f"EDGAR_REQUEST_TIMEOUT={self.request_timeout_s!r}: the deadline bounds a whole "
+                "attempt, so give at least the timeout"
+            )
+        if self.edgar_mirror is None and self.requests_per_second > SEC_MAX_REQUESTS_PER_SECOND:
+            raise ConfigError(
+                f"EDGAR_REQUESTS_PER_SECOND={self.requests_per_second!r} is above SEC's "
+                f"fair-access limit of {SEC_MAX_REQUESTS_PER_SECOND}/s (SEC blocks addresses "
+                f"that exceed it): give 1 to {SEC_MAX_REQUESTS_PER_SECOND}, or use EDGAR_MIRROR"
+            )
+        self._set("data_dir", Path(self.data_dir))
+        _check_data_dir(self.data_dir)
+
+    def _set(self, name: str, value: object) -> None:
+        object.__setattr__(self, name, value)
+
+    def _companies(self) -> tuple[str, ...]:
+        try:
+            normalised = [validate_company(c) for c in self.companies]
+        except ConfigError as exc:
+            raise ConfigError(f"EDGAR_COMPANIES: {exc}") from None
+        if not normalised:
+            raise ConfigError(
+                "EDGAR_COMPANIES names no company: give tickers or CIKs separated by commas, "
+                "like AMZN,WMT"
+            )
+        return tuple(dict.fromkeys(normalised))  # AMZN,amzn and 1018724,0001018724: one each
+
+    def _forms(self) -> tuple[str, ...]:
+        forms = [form.strip().upper() for form in self.forms]
+        for form in forms:
+            if form not in SUPPORTED_FORMS:
+                raise ConfigError(
+                    f"EDGAR_FORMS: form {form!r} is not supported: choose from "
+                    f"{', '.join(SUPPORTED_FORMS)} (their amendments, 10-K/A and 10-Q/A, are "
+                    "always included)"
+                )
+        if not forms:
+            raise ConfigError("EDGAR_FORMS names no form: give 10-K, 10-Q or 10-K,10-Q")
+        return tuple(dict.fromkeys(forms))
+
+    def _check_date(self) -> None:
+        value, today = self.earliest_filing_date, date.today()
+        if not isinstance(value, date) or not FIRST_EDGAR_DATE <= value <= today:
+            raise ConfigError(
+                f"EDGAR_EARLIEST_FILING_DATE={str(value)!r} is out of range: give a YYYY-MM-DD "
+                f"date from {FIRST_EDGAR_DATE} (EDGAR's first filings) to today ({today})"
+            )
+
+    def _check_contact(self) -> None:
+        for name in ("contact_company", "contact_email"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not _HEADER_TEXT.fullmatch(value):
+                raise ConfigError(
+                    f"{ENV_VARS[name]}={value!r} cannot go in the User-Agent header SEC reads: "
+                    "give printable ASCII, like 'Acme Research' and data@acme.example"
+                )
+        if self.contact_email and not _EMAIL.fullmatch(self.contact_email):
+            raise ConfigError(
+                f"SEC_CONTACT_EMAIL={self.contact_email!r} is not an email address: give one "
+                "SEC can reach, like data@acme.example"
+            )
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
-        """Read settings from environment variables (see README, 'Configuration')."""
-        env = dict(os.environ if env is None else env)
-        kwargs: dict = {}
-        if env.get("EDGAR_DATA_DIR"):
-            kwargs["data_dir"] = Path(env["EDGAR_DATA_DIR"]).expanduser().resolve()
-        if env.get("EDGAR_COMPANIES"):
-            kwargs["companies"] = tuple(_split_list(env["EDGAR_COMPANIES"]))
-        if env.get("EDGAR_FORMS"):
-            kwargs["forms"] = tuple(_split_list(env["EDGAR_FORMS"]))
-        if env.get("EDGAR_EARLIEST_FILING_DATE"):
-            try:
-                kwargs["earliest_filing_date"] = date.fromisoformat(
-                    env["EDGAR_EARLIEST_FILING_DATE"]
-                )
-            except ValueError as exc:
-                raise ConfigError(
-                    f"EDGAR_EARLIEST_FILING_DATE={env['EDGAR_EARLIEST_FILING_DATE']!r} "
-                    "is not a YYYY-MM-DD date"
-                ) from exc
-        if env.get("EDGAR_MIRROR"):
-            mirror = Path(env["EDGAR_MIRROR"]).expanduser().resolve()
-            if not (mirror / "filings.csv").is_file():
-                raise ConfigError(f"EDGAR_MIRROR={mirror} has no filings.csv")
-            kwargs["edgar_mirror"] = mirror
-        kwargs["contact_company"] = env.get("SEC_CONTACT_COMPANY", "")
-        kwargs["contact_email"] = env.get("SEC_CONTACT_EMAIL", "")
-        for name, key, cast in (
-            ("request_timeout_s", "EDGAR_REQUEST_TIMEOUT", float),
-            ("request_deadline_s", "EDGAR_REQUEST_DEADLINE", float),
-            ("max_retries", "EDGAR_MAX_RETRIES", int),
-            ("requests_per_second", "EDGAR_REQUESTS_PER_SECOND", int),
-        ):
-            if env.get(key):
-                kwargs[name] = cast(env[key])
-        return cls(**kwargs)
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read settings from environment variables (see README, 'Configuration').
+
+        A variable that is unset or blank takes its default.
+        """
+        env = os.environ if env is None else env
+        values = {}
+        for name, var in ENV_VARS.items():
+            text = env.get(var, "").strip()
+            if text:
+                values[name] = parse_setting(name, text)
+        return cls(**values)
 
     def contact(self) -> ContactIdentity:
         """The SEC contact identity; offline mirror runs get a placeholder of their own."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dagster import ConfigurableResource
 
-from pipeline.config import Settings
+from pipeline.config import Settings, parse_setting
 
 
 class PipelineSettings(ConfigurableResource):
@@ -42,7 +42,10 @@ class PipelineSettings(ConfigurableResource):
         return cls(**values)
 
     def settings(self) -> Settings:
-        """The resolved :class:`Settings` (validated again)."""
+        """The resolved :class:`Settings`, through the same checks as the environment's.
+
+        A bad value (edited in the launchpad, say) raises :class:`pipeline.config.ConfigError`.
+        """
         values = {f.name: getattr(self, f.name) for f in fields(Settings)}
         for name, parse in _FROM_CONFIG.items():
             if values[name] is not None:
@@ -55,6 +58,6 @@ _FROM_CONFIG = {
     "data_dir": Path,
     "companies": tuple,
     "forms": tuple,
-    "earliest_filing_date": date.fromisoformat,
+    "earliest_filing_date": lambda text: parse_setting("earliest_filing_date", text),
     "edgar_mirror": Path,
 }
