@@ -1,7 +1,8 @@
 """``edgar-pipeline``: run the pipeline, open the UI, inspect and query the warehouse.
 
-Every command prepares the Dagster instance under the data folder first: it copies the
-repository's ``dagster.yaml`` to ``<data>/dagster/`` and sets ``DAGSTER_HOME`` there.
+The commands that open the Dagster instance (run, dev, screenshot) prepare it under the data
+folder first: they copy the repository's ``dagster.yaml`` to ``<data>/dagster/`` and set
+``DAGSTER_HOME`` there. ``status`` and ``query`` only read the data folder, never write to it.
 """
 
 from __future__ import annotations
@@ -15,12 +16,25 @@ from pathlib import Path
 
 from pipeline.config import REPO_ROOT, ConfigError, Settings
 
+# The commands that open the Dagster instance; the others never write to the data folder.
+DAGSTER_COMMANDS = frozenset({"run", "dev", "screenshot"})
+
 
 def prepare_dagster_home(settings: Settings) -> str:
-    """Point DAGSTER_HOME at ``<data>/dagster`` holding a copy of the repo's dagster.yaml."""
+    """Point DAGSTER_HOME at ``<data>/dagster`` holding a copy of the repo's dagster.yaml.
+
+    The copy is written beside the target and renamed over it, so a full disk never leaves a
+    truncated dagster.yaml; writing it every time also proves the data folder is writable
+    before a run starts. Raises OSError (read-only, permission denied, disk full) when it can't.
+    """
     home = settings.dagster_home
     home.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+    partial = home / f".dagster.yaml.{os.getpid()}.tmp"
+    try:
+        shutil.copyfile(REPO_ROOT / "dagster.yaml", partial)
+        os.replace(partial, home / "dagster.yaml")
+    finally:
+        partial.unlink(missing_ok=True)
     os.environ["DAGSTER_HOME"] = str(home)
     return str(home)
 
@@ -163,15 +177,37 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``edgar-pipeline``."""
+    """Entry point of ``edgar-pipeline``.
+
+    A bad setting, or a data folder that can't be prepared, is one line on stderr and exit
+    code 2 (like a bad argument), before any work starts.
+    """
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env()
+        if args.command == "run" and settings.edgar_mirror is None:
+            settings.contact()  # a live run needs SEC's contact identity: say so up front
     except ConfigError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
+        print(f"edgar-pipeline: configuration error: {exc}", file=sys.stderr)
         return 2
-    prepare_dagster_home(settings)
-    return args.func(settings, args)
+    if args.command in DAGSTER_COMMANDS:
+        try:
+            prepare_dagster_home(settings)
+        except OSError as exc:  # permission denied, read-only, disk full
+            print(
+                f"edgar-pipeline: cannot prepare the data folder: {exc}; make EDGAR_DATA_DIR "
+                f"({settings.data_dir}) writable and free space there, or point it elsewhere",
+                file=sys.stderr,
+            )
+            return 2
+    try:
+        return args.func(settings, args)
+    except ConfigError as exc:  # a setting only a command can check
+        print(f"edgar-pipeline: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"edgar-pipeline {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
