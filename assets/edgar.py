@@ -3,6 +3,9 @@
 from collections.abc import Sequence
 
 from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
@@ -17,7 +20,7 @@ from pipeline.config import ConfigError
 from pipeline.edgar.catalog import build_catalog
 from pipeline.edgar.connection import edgar_connection
 from pipeline.edgar.download import DownloadResult, download_company_filings
-from pipeline.metadata import column_schema, markdown_table
+from pipeline.metadata import column_schema, failure_check_metadata, markdown_table
 from pipeline.parquet_io import write_parquet_atomically
 from pipeline.resources import PipelineSettings
 from pipeline.xbrl.datasets import filings_in_date_order
@@ -25,6 +28,7 @@ from pipeline.xbrl.datasets import filings_in_date_order
 GROUP = "edgar"
 OWNERS = ["team:data-eng"]
 CATALOG_KEY = AssetKey([GROUP, "filings_catalog"])
+ALL_LANDED_CHECK = "all_filings_landed"
 
 
 def download_asset_key(company: str) -> AssetKey:
@@ -49,20 +53,46 @@ def _result_metadata(result: DownloadResult) -> dict:
     }
 
 
+def _landed_check(failed: dict[str, str], company_error: str | None) -> AssetCheckResult:
+    problems = dict(failed)
+    if company_error:
+        problems = {"(company)": company_error, **problems}
+    return AssetCheckResult(
+        check_name=ALL_LANDED_CHECK,
+        passed=not problems,
+        severity=AssetCheckSeverity.ERROR,
+        metadata=failure_check_metadata(problems),
+    )
+
+
 def build_download_asset(company: str) -> AssetsDefinition:
-    """An asset that brings one company's 10-K and 10-Q filings to the landing folder."""
+    """An asset that brings one company's 10-K and 10-Q filings to the landing folder.
+
+    A filing that cannot be downloaded (or a company SEC does not know) does not fail the
+    step: the asset records what landed, its ``all_filings_landed`` check fails with ERROR
+    severity naming each accession and reason, and the other companies and filings flow on
+    to the warehouse in the same run. The next run retries what is missing.
+    """
+    key = download_asset_key(company)
 
     @asset(
-        key=download_asset_key(company),
+        key=key,
         group_name=GROUP,
         kinds={"python", "sec"},
         owners=OWNERS,
         pool="sec",
-        code_version="1",
+        code_version="2",
+        check_specs=[
+            AssetCheckSpec(
+                ALL_LANDED_CHECK,
+                asset=key,
+                description="Every in-scope filing of the company landed complete and verified.",
+            )
+        ],
         description=(
             f"{company}'s 10-K, 10-Q and amendments since the earliest filing date, fetched by "
             "sec-edgar-downloader into data/landing/sec-edgar-filings/ (verified complete; "
-            "failed accessions fail the asset by name)."
+            "failed accessions are named by the all_filings_landed check)."
         ),
     )
     def _download(context: AssetExecutionContext, settings: PipelineSettings) -> MaterializeResult:
@@ -77,22 +107,24 @@ def build_download_asset(company: str) -> AssetsDefinition:
                     forms=resolved.forms,
                     since=resolved.earliest_filing_date,
                 )
-        except ConfigError as exc:
+        except ConfigError as exc:  # no contact identity: nothing can be downloaded at all
             raise Failure(description=f"{company}: {exc}") from exc
-        context.log.info(result.summary())
-        if result.failed:
-            raise Failure(
-                description=(
-                    f"{company}: {len(result.failed)} of {len(result.expected)} filing(s) did not "
-                    "download: "
-                    + "; ".join(f"{acc}: {why}" for acc, why in sorted(result.failed.items()))
-                ),
-                metadata={
-                    **_result_metadata(result),
-                    "failed_accessions": MetadataValue.json(result.failed),
-                },
+        except Exception as exc:  # this company only (unknown ticker, index unreachable, ...)
+            reason = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            context.log.error(f"{company}: no filings downloaded: {reason}")
+            return MaterializeResult(
+                metadata={"company_error": reason, "downloaded": 0},
+                check_results=[_landed_check({}, f"{company}: {reason}")],
             )
-        return MaterializeResult(metadata=_result_metadata(result))
+        context.log.info(result.summary())
+        for acc, why in sorted(result.failed.items()):
+            context.log.error(f"{company} {acc}: not downloaded: {why}")
+        metadata = _result_metadata(result)
+        if result.failed:
+            metadata["failed_accessions"] = MetadataValue.json(result.failed)
+        return MaterializeResult(
+            metadata=metadata, check_results=[_landed_check(result.failed, None)]
+        )
 
     return _download
 

@@ -91,6 +91,7 @@ SPECS = {
 @multi_asset(specs=list(SPECS.values()), can_subset=False, pool=POOL)
 def warehouse_tables(context: AssetExecutionContext, warehouse: DuckDBWarehouse):
     """Load raw tables by accession and rebuild core, in one transaction."""
+    context.log.info(f"loading Parquet into {warehouse.warehouse_path}")
     with warehouse.write() as con:
         with transaction(con):
             staged = load_raw(con, warehouse.inputs())

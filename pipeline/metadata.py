@@ -36,3 +36,16 @@ def column_schema(schema: pa.Schema):
     from dagster import TableColumn, TableSchema
 
     return TableSchema(columns=[TableColumn(name=f.name, type=str(f.type)) for f in schema])
+
+
+def failure_check_metadata(problems: dict[str, str]) -> dict:
+    """Metadata of a check that failed on named items: their count and a reason table."""
+    from dagster import MetadataValue
+
+    rows = "\n".join(
+        f"| {name} | {reason.replace('|', '/')} |" for name, reason in sorted(problems.items())
+    )
+    return {
+        "failing_rows": len(problems),
+        "rows": MetadataValue.md("| filing | reason |\n|---|---|\n" + rows),
+    }

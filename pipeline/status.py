@@ -51,3 +51,15 @@ WHERE basis = 'calendar_year' AND amzn_revenue IS NOT NULL AND wmt_revenue IS NO
 ORDER BY year DESC
 LIMIT 1
 """
+
+
+def failed_filings(settings: Settings) -> list[dict]:
+    """Catalog rows of filings that did not download or parse, with their reasons."""
+    import pyarrow.parquet as pq
+
+    if not settings.catalog_path.is_file():
+        return []
+    table = pq.read_table(settings.catalog_path)
+    if "status" not in table.column_names:
+        return []
+    return [row for row in table.to_pylist() if row["status"] != "landed"]
