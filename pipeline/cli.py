@@ -40,30 +40,78 @@ def prepare_dagster_home(settings: Settings) -> str:
 
 
 def _execute(job, instance, tags: dict[str, str] | None = None) -> bool:
-    result = job.execute_in_process(instance=instance, raise_on_error=False, tags=tags or {})
-    for event in result.all_events:
-        if event.is_step_failure:
-            message = event.step_failure_data.error.message.strip()
-            print(f"FAILED {event.step_key}: {message}")
-    print(f"Run {result.run_id} ({job.name}): {'succeeded' if result.success else 'FAILED'}")
-    return result.success
+    """Run ``job`` in this process; print its problems; True when it and its checks passed."""
+    from pipeline.dead_runs import owner_tags
+    from pipeline.run_report import report_run
+
+    result = job.execute_in_process(
+        instance=instance, raise_on_error=False, tags={**(tags or {}), **owner_tags()}
+    )
+    report = report_run(result)
+    for line in report.lines():
+        print(line)
+    ok = result.success and not report.failed
+    print(f"Run {result.run_id} ({job.name}): {'succeeded' if ok else 'FAILED'}")
+    return ok
+
+
+def _print_failed_filings(settings: Settings) -> int:
+    from pipeline.status import failed_filings
+
+    failed = failed_filings(settings)
+    for row in failed:
+        print(
+            f"FAILED filing {row['ticker']} {row['form']} {row['accession_number']} "
+            f"({row['status']}): {row['error']}"
+        )
+    return len(failed)
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the pipeline; Ctrl-C or SIGTERM stop it (exit 130), any error is one line (exit 1)."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop like Ctrl-C
+    try:
+        return _run_pipeline(settings, args)
+    except KeyboardInterrupt:
+        print(
+            "edgar-pipeline run: interrupted; what was written stays, the next run carries on",
+            file=sys.stderr,
+        )
+        return 130
+    except Exception as exc:  # storage errors (disk full, locks): one line, not a traceback
+        print(f"edgar-pipeline run: FAILED: {_root_message(exc)}", file=sys.stderr)
+        return 1
+
+
+def _root_message(exc: BaseException) -> str:
+    while exc.__cause__ is not None or exc.__context__ is not None:
+        exc = exc.__cause__ or exc.__context__
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+
+
+def _run_pipeline(settings: Settings, args: argparse.Namespace) -> int:
     """Sync filings from EDGAR, then materialize the main job over every filing partition.
 
-    Both runs are recorded in the Dagster instance, so they show in the UI.
+    Both runs are recorded in the Dagster instance, so they show in the UI. A filing that
+    cannot be downloaded or parsed does not stop the others; the command then exits 1,
+    naming each failed filing and check. Runs of earlier ``run`` commands whose process
+    died are marked failed first, so they never block this one.
     """
     from dagster import DagsterInstance
 
     from assets.partitions import FILINGS
     from pipeline.automation.partition_ranges import all_partitions_tags
+    from pipeline.dead_runs import reap_dead_runs
     from pipeline.definitions import MAIN_JOB, SYNC_JOB, build_definitions
 
     defs = build_definitions(settings)
     mode = f"offline mirror {settings.edgar_mirror}" if settings.edgar_mirror else "live SEC EDGAR"
     print(f"Companies {', '.join(settings.companies)} against {mode}; data in {settings.data_dir}")
     with DagsterInstance.get() as instance:
+        for dead in reap_dead_runs(instance):
+            print(f"cleared {dead.describe()}: marked failed")
         print("1/2 downloading filings and updating the catalog")
         synced = _execute(defs.resolve_job_def(SYNC_JOB), instance)
         keys = instance.get_dynamic_partitions(FILINGS.name)
@@ -75,7 +123,11 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     if settings.warehouse_path.exists():
         print()
         cmd_status(settings, args)
-    return 0 if synced and built else 1
+    failed = _print_failed_filings(settings)
+    ok = synced and built and not failed
+    if not ok:
+        print("edgar-pipeline run: FAILED (see above); the next run retries what failed")
+    return 0 if ok else 1
 
 
 def cmd_dev(settings: Settings, args: argparse.Namespace) -> int:
