@@ -122,9 +122,10 @@ def _run_pipeline(settings: Settings, args: argparse.Namespace) -> int:
         built = _execute(defs.resolve_job_def(MAIN_JOB), instance, all_partitions_tags(keys))
     if settings.warehouse_path.exists():
         print()
-        cmd_status(settings, args)
-    failed = _print_failed_filings(settings)
-    ok = synced and built and not failed
+        filings_ok = cmd_status(settings, args) == 0
+    else:
+        filings_ok = _print_failed_filings(settings) == 0
+    ok = synced and built and filings_ok
     if not ok:
         print("edgar-pipeline run: FAILED (see above); the next run retries what failed")
     return 0 if ok else 1
@@ -157,7 +158,8 @@ def _print_counts(settings: Settings, loaded: dict[str, int] | None) -> None:
 
 
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
-    """Print what is downloaded, parsed and loaded, and the latest annual comparison."""
+    """Print what is downloaded, parsed and loaded, the latest annual comparison, and every
+    filing that failed (exit 1 when there is one)."""
     from pipeline.metadata import format_cell
     from pipeline.status import LATEST_COMPARISON_SQL, loaded_filings
     from pipeline.warehouse import read_connection
@@ -166,14 +168,14 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.warehouse_path.exists():
         _print_counts(settings, None)
         print("no warehouse yet: run `edgar-pipeline run`")
-        return 0
+        return 1 if _print_failed_filings(settings) else 0
     with read_connection(settings.warehouse_path) as con:
         _print_counts(settings, loaded_filings(con))
         latest = con.sql(LATEST_COMPARISON_SQL).to_arrow_table().to_pylist()
         print("\nlatest calendar-aligned year with both companies (USD, exact):")
         for name, value in (latest[0] if latest else {}).items():
             print(f"  {name:<28}{format_cell(value):>20}")
-    return 0
+    return 1 if _print_failed_filings(settings) else 0
 
 
 def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
