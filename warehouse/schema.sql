@@ -1,5 +1,5 @@
--- Schemas and raw tables. Raw tables mirror the Parquet contracts
--- (pipeline/xbrl/schema.py; catalog in pipeline/config.py) and are replaced by accession.
+-- Schemas and raw tables. Raw tables mirror the Parquet contracts (pipeline/xbrl/schema.py;
+-- catalog in pipeline/edgar/catalog.py) and are replaced by accession.
 CREATE SCHEMA IF NOT EXISTS raw;
 CREATE SCHEMA IF NOT EXISTS core;
 CREATE SCHEMA IF NOT EXISTS marts;
@@ -13,10 +13,15 @@ CREATE TABLE IF NOT EXISTS raw.filings (
     filing_date       DATE NOT NULL,
     period_of_report  DATE,
     fiscal_year_end   VARCHAR,
-    path              VARCHAR,
+    path              VARCHAR,  -- null when the filing was never downloaded
     size_bytes        BIGINT,
-    sha256            VARCHAR
+    sha256            VARCHAR,   -- recorded when the file landed
+    status            VARCHAR,   -- landed | download_failed | parse_failed
+    error             VARCHAR    -- why, when it failed
 );
+-- Warehouses built before status and error were recorded gain the columns.
+ALTER TABLE raw.filings ADD COLUMN IF NOT EXISTS status VARCHAR;
+ALTER TABLE raw.filings ADD COLUMN IF NOT EXISTS error VARCHAR;
 
 CREATE TABLE IF NOT EXISTS raw.facts (
     ticker            VARCHAR NOT NULL,

@@ -3,13 +3,21 @@
 SQL lives in ``warehouse/`` at the repository root; this package runs it.
 """
 
-from pipeline.warehouse.connection import read_connection, transaction, write_connection
+from pipeline.warehouse.connection import (
+    WarehouseCorruptError,
+    WarehouseDiskFullError,
+    query_error_line,
+    read_connection,
+    sandboxed_read_connection,
+    transaction,
+    write_connection,
+)
 from pipeline.warehouse.core import build_core, fiscal_year_ends
 from pipeline.warehouse.inputs import ParquetInputs
 from pipeline.warehouse.load import LoadResult, load_from_settings, load_warehouse
 from pipeline.warehouse.lock import WarehouseLockTimeout
 from pipeline.warehouse.marts import MART_TABLES, build_marts
-from pipeline.warehouse.raw import RAW_TABLES, create_schema, load_raw
+from pipeline.warehouse.raw import RAW_TABLES, RawLoad, SkippedFile, create_schema, load_raw
 from pipeline.warehouse.stats import markdown_preview, row_counts
 
 __all__ = [
@@ -17,6 +25,10 @@ __all__ = [
     "RAW_TABLES",
     "LoadResult",
     "ParquetInputs",
+    "RawLoad",
+    "SkippedFile",
+    "WarehouseCorruptError",
+    "WarehouseDiskFullError",
     "WarehouseLockTimeout",
     "build_core",
     "build_marts",
@@ -26,8 +38,10 @@ __all__ = [
     "load_raw",
     "load_warehouse",
     "markdown_preview",
+    "query_error_line",
     "read_connection",
     "row_counts",
+    "sandboxed_read_connection",
     "transaction",
     "write_connection",
 ]

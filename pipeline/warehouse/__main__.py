@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from pipeline.config import Settings
 from pipeline.warehouse.load import load_from_settings
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--full-refresh", action="store_true", help="empty raw tables first")
     args = parser.parse_args()
@@ -17,7 +18,10 @@ def main() -> None:
     print(f"loaded {result.warehouse_path}; accessions staged: {result.accessions_staged}")
     for table, rows in result.row_counts.items():
         print(f"  {table:<32} {rows:>10,}")
+    for skipped in result.rejected:
+        print(f"NOT LOADED {skipped.line()}", file=sys.stderr)
+    return 1 if result.rejected else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -7,12 +7,13 @@ from pathlib import Path
 
 from pipeline.config import Settings
 
-PARTITION_GLOB = "ticker=*/*.parquet"
-
 
 @dataclass(frozen=True)
 class ParquetInputs:
-    """Paths of the three Parquet datasets the warehouse loads."""
+    """Paths of the three Parquet datasets the warehouse loads.
+
+    The catalog names the per-filing files to load; nothing else in the folders counts.
+    """
 
     catalog_path: Path
     facts_dir: Path
@@ -27,8 +28,6 @@ class ParquetInputs:
     def catalog_present(self) -> bool:
         return self.catalog_path.is_file()
 
-    def facts_present(self) -> bool:
-        return any(self.facts_dir.glob(PARTITION_GLOB))
-
-    def line_items_present(self) -> bool:
-        return any(self.line_items_dir.glob(PARTITION_GLOB))
+    def dataset_dir(self, dataset: str) -> Path:
+        """The folder of a per-filing dataset (``facts`` or ``line_items``)."""
+        return {"facts": self.facts_dir, "line_items": self.line_items_dir}[dataset]

@@ -1,7 +1,8 @@
 """A file lock beside the DuckDB file: one writer at a time, readers wait for writers.
 
 DuckDB itself allows one read-write process per file and refuses other openers; the lock
-turns that refusal into an orderly wait (with a timeout) across processes and threads.
+turns that refusal into an orderly wait (with a timeout) across processes and threads. The
+writer records its pid in the lock file, so a timeout can name the process to wait for.
 """
 
 from __future__ import annotations
@@ -17,6 +18,42 @@ from pathlib import Path
 
 class WarehouseLockTimeout(TimeoutError):
     """The warehouse stayed locked by another writer (or reader) for too long."""
+
+
+def lock_timeout_message(warehouse_path: Path, pid: int | None, timeout_s: float) -> str:
+    """One line: what is waited for, for how long, and how to clear it."""
+    holder = f"another writer (pid {pid})" if pid else "another writer or reader (pid unknown)"
+    return (
+        f"warehouse {warehouse_path} is locked by {holder} for more than {timeout_s:g}s; "
+        "wait for it or stop that process"
+    )
+
+
+def _recorded_pid(fd: int) -> int | None:
+    """The pid a writer recorded in the lock file, if that process is still running."""
+    try:
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    except OSError:
+        return None
+    if not text.isdigit():
+        return None
+    try:
+        os.kill(int(text), 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:  # alive, owned by another user
+        pass
+    return int(text)
+
+
+def _record_pid(fd: int, pid: int | None) -> None:
+    """Write (or, with None, clear) the holder's pid; best effort (a full disk may refuse)."""
+    try:
+        os.ftruncate(fd, 0)
+        if pid is not None:
+            os.pwrite(fd, f"{pid}\n".encode(), 0)
+    except OSError:
+        pass
 
 
 def lock_path(warehouse_path: Path) -> Path:
@@ -58,12 +95,16 @@ def warehouse_lock(
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    kind = "write" if exclusive else "read"
                     raise WarehouseLockTimeout(
-                        f"could not {kind}-lock {warehouse_path} within {timeout_s}s "
-                        f"(held via {path})"
+                        lock_timeout_message(warehouse_path, _recorded_pid(fd), timeout_s)
                     ) from None
                 time.sleep(poll_s)
-        yield
+        if exclusive:
+            _record_pid(fd, os.getpid())
+        try:
+            yield
+        finally:
+            if exclusive:
+                _record_pid(fd, None)
     finally:
         os.close(fd)  # closing the descriptor releases the lock

@@ -1,13 +1,30 @@
-"""Load the Parquet datasets into the raw schema, replacing rows by accession."""
+"""Load the Parquet datasets into the raw schema: exactly the files the catalog names, verified.
+
+``raw.filings`` mirrors the filings catalog (status and error included). For facts and
+line items, the load stages only the per-filing files of catalog accessions that may have
+one (status ``landed`` or ``parse_failed``), at the path the catalog gives
+(:func:`pipeline.xbrl.datasets.filing_file`), and only after each file's key-value metadata
+matches its catalog row (accession, source sha256). Nothing else in the folders counts. Raw
+rows of accessions no longer in the catalog are deleted; a catalog accession whose file is
+missing or does not verify keeps the rows it already has.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from pipeline.warehouse.inputs import PARTITION_GLOB, ParquetInputs
+from pipeline.warehouse.inputs import ParquetInputs
 from pipeline.warehouse.sql import SCHEMA, STAGING, run_sql_file, sql_literal
+from pipeline.xbrl.datasets import DATASETS, PARSEABLE_STATUSES, filing_file, verify_filing_file
+
+log = logging.getLogger(__name__)
 
 StepHook = Callable[[str, duckdb.DuckDBPyConnection], None]
 
@@ -18,17 +35,97 @@ def _noop(_step: str, _con: duckdb.DuckDBPyConnection) -> None:
     return None
 
 
+@dataclass(frozen=True)
+class SkippedFile:
+    """A per-filing Parquet file the catalog names that the load did not stage, and why."""
+
+    dataset: str
+    accession_number: str
+    path: str
+    reason: str
+
+    def line(self) -> str:
+        """One line for logs and run summaries."""
+        return (
+            f"{self.dataset} file of {self.accession_number} not loaded ({self.path}): "
+            f"{self.reason}; the rows already loaded for it are kept"
+        )
+
+
+@dataclass(frozen=True)
+class RawLoad:
+    """What the raw load did: accessions staged per dataset, and files not staged.
+
+    ``rejected`` files exist but did not verify against the catalog; ``missing`` files do
+    not exist (a filing not parsed yet, or whose parse failed before it ever succeeded).
+    ``raw_load[dataset]`` is ``staged[dataset]``.
+    """
+
+    staged: dict[str, int]
+    rejected: tuple[SkippedFile, ...] = ()
+    missing: tuple[SkippedFile, ...] = field(default=(), repr=False)
+
+    def __getitem__(self, dataset: str) -> int:
+        return self.staged[dataset]
+
+
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the raw, core and marts schemas and the raw tables if absent."""
     for name in SCHEMA:
         run_sql_file(con, name)
 
 
-def _stage(con: duckdb.DuckDBPyConnection, view: str, source: str) -> None:
+def read_catalog_table(catalog_path: Path) -> pa.Table:
+    """The catalog Parquet; a catalog written before ``status``/``error`` reads as all landed."""
+    table = pq.read_table(catalog_path)
+    n = table.num_rows
+    if "status" not in table.column_names:
+        table = table.append_column("status", pa.array(["landed"] * n, pa.string()))
+    if "error" not in table.column_names:
+        table = table.append_column("error", pa.nulls(n, pa.string()))
+    return table
+
+
+def _files_to_stage(
+    con: duckdb.DuckDBPyConnection, dataset: str, dataset_dir: Path
+) -> tuple[list[str], list[SkippedFile], list[SkippedFile]]:
+    """(verified files, rejected, missing) of ``dataset`` for the staged catalog."""
+    rows = con.execute(
+        "SELECT ticker, accession_number, sha256 FROM stage_catalog "
+        "WHERE status IN (SELECT unnest(?::VARCHAR[])) ORDER BY accession_number",
+        [list(PARSEABLE_STATUSES)],
+    ).fetchall()
+    files: list[str] = []
+    rejected: list[SkippedFile] = []
+    missing: list[SkippedFile] = []
+    for ticker, accession, sha256 in rows:
+        try:
+            path = filing_file(dataset_dir, ticker, accession)
+        except ValueError as exc:  # UnsafeIdentifierError: the path would leave the folder
+            rejected.append(SkippedFile(dataset, accession, str(dataset_dir), str(exc)))
+            continue
+        if not path.is_file():
+            missing.append(SkippedFile(dataset, accession, str(path), "no such file"))
+            continue
+        filing = {"accession_number": accession, "sha256": sha256}
+        reason = verify_filing_file(path, dataset, filing)
+        if reason is None:
+            files.append(str(path))
+        else:
+            rejected.append(SkippedFile(dataset, accession, str(path), reason))
+    return files, rejected, missing
+
+
+def _stage_files(con: duckdb.DuckDBPyConnection, view: str, table: str, files: list[str]) -> None:
+    """A temp view over exactly ``files`` (an explicit list, never a glob)."""
+    if not files:  # nothing to replace: an empty view with the raw table's columns
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {table} LIMIT 0")
+        return
+    listed = ", ".join(sql_literal(f) for f in files)
     # hive_partitioning=false: ticker is a column inside each file as well as in the path.
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM read_parquet("
-        f"{sql_literal(source)}, hive_partitioning = false, union_by_name = true)"
+        f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM read_parquet([{listed}], "
+        "hive_partitioning = false, union_by_name = true)"
     )
 
 
@@ -38,32 +135,40 @@ def load_raw(
     *,
     full_refresh: bool = False,
     on_step: StepHook = _noop,
-) -> dict[str, int]:
-    """Replace raw rows of every accession present in the inputs; return accessions staged.
+) -> RawLoad:
+    """Load the catalog and the verified per-filing files it names into raw (see module doc).
 
-    A dataset that is absent (no file yet) is skipped and its raw table left as it is.
-    With ``full_refresh`` the raw tables are emptied first. Runs in the caller's transaction.
+    Without a catalog nothing is named, and the raw tables are left as they are. With
+    ``full_refresh`` the raw tables are emptied first. Runs in the caller's transaction.
+    Each rejected file is logged (one line each) and returned in ``RawLoad.rejected``.
     """
     create_schema(con)
     if full_refresh:
         for table in RAW_TABLES:
             con.execute(f"DELETE FROM {table}")
-    sources = {
-        "catalog": (inputs.catalog_present(), str(inputs.catalog_path)),
-        "facts": (inputs.facts_present(), str(inputs.facts_dir / PARTITION_GLOB)),
-        "line_items": (inputs.line_items_present(), str(inputs.line_items_dir / PARTITION_GLOB)),
-    }
-    staged: dict[str, int] = {}
-    for dataset, (present, source) in sources.items():
-        if not present:
-            staged[dataset] = 0
-            continue
+    if not inputs.catalog_present():
+        return RawLoad(staged={"catalog": 0, **dict.fromkeys(DATASETS, 0)})
+    con.register("catalog_arrow", read_catalog_table(inputs.catalog_path))
+    try:
+        run_sql_file(con, STAGING["catalog"])
+    finally:
+        con.unregister("catalog_arrow")
+    (staged_catalog,) = con.execute("SELECT count(*) FROM stage_catalog").fetchall()[0]
+    staged = {"catalog": staged_catalog}
+    on_step("raw.catalog", con)
+    rejected: list[SkippedFile] = []
+    missing: list[SkippedFile] = []
+    for dataset in DATASETS:
+        files, bad, absent = _files_to_stage(con, dataset, inputs.dataset_dir(dataset))
+        for skipped in bad:
+            log.warning(skipped.line())
+        rejected += bad
+        missing += absent
         view = f"stage_{dataset}"
-        _stage(con, view, source)
+        _stage_files(con, view, f"raw.{dataset}", files)
         run_sql_file(con, STAGING[dataset])
-        (staged[dataset],) = con.execute(
-            f"SELECT count(DISTINCT accession_number) FROM {view}"
-        ).fetchall()[0]
         con.execute(f"DROP VIEW {view}")
+        staged[dataset] = len(files)
         on_step(f"raw.{dataset}", con)
-    return staged
+    con.execute("DROP TABLE stage_catalog")
+    return RawLoad(staged, tuple(rejected), tuple(missing))

@@ -2,11 +2,15 @@
 
 Each filing has one file per dataset (``<dataset>/ticker=<T>/<accession>.parquet``), so
 re-parsing a filing replaces exactly its rows, and a filing that fails leaves its
-previous files (and every other filing's) untouched.
+previous files (and every other filing's) untouched. The landed file is verified against
+its catalog row (size and sha256 recorded at landing) before it is parsed, and every
+Parquet file says in its key-value metadata what it is and what it was parsed from, so
+the warehouse load can verify it against the catalog.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import date
@@ -16,12 +20,22 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.config import Settings
-from pipeline.parquet_io import write_parquet_atomically
-from pipeline.xbrl import NoXbrlError, parse_facts
+from pipeline.identifiers import contained_path
+from pipeline.parquet_io import write_parquet_files_atomically
+from pipeline.xbrl import PARSER_VERSION, NoXbrlError, parse_facts
 from pipeline.xbrl.line_items import resolve_line_items, with_filing_fields
 from pipeline.xbrl.schema import FACT_SCHEMA, FILING_FACT_SCHEMA, FILING_FIELDS
 
 log = logging.getLogger(__name__)
+
+DATASETS = ("facts", "line_items")
+# Catalog statuses whose accession may have Parquet files (a failed re-parse keeps the last).
+PARSEABLE_STATUSES = ("landed", "parse_failed")
+SOURCE_NAME = "full-submission.txt"
+
+
+class IntegrityError(ValueError):
+    """A landed file no longer matches the size and sha256 recorded when it landed."""
 
 
 @dataclass(frozen=True)
@@ -36,9 +50,88 @@ class ParsedFiling:
     source_format: str
 
 
+def filing_label(filing: dict) -> str:
+    """``TICKER FORM ACCESSION`` of a catalog row, for messages."""
+    return f"{filing['ticker']} {filing['form']} {filing['accession_number']}"
+
+
+def dataset_dir(settings: Settings, dataset: str) -> Path:
+    """The folder of a per-filing dataset (``facts`` or ``line_items``)."""
+    return {"facts": settings.facts_dir, "line_items": settings.line_items_dir}[dataset]
+
+
 def filing_file(dataset_dir: Path, ticker: str, accession: str) -> Path:
-    """The Parquet file of one filing in a per-filing dataset."""
-    return dataset_dir / f"ticker={ticker}" / f"{accession}.parquet"
+    """The Parquet file of one filing in a per-filing dataset; refused if it leaves the folder."""
+    return contained_path(
+        dataset_dir, f"ticker={ticker}", f"{accession}.parquet", source="the filings catalog"
+    )
+
+
+def filing_metadata(dataset: str, filing: dict) -> dict[str, str]:
+    """The key-value metadata written into a filing's Parquet file of ``dataset``."""
+    return {
+        "dataset": dataset,
+        "ticker": filing["ticker"],
+        "accession_number": filing["accession_number"],
+        "source_sha256": filing["sha256"],
+        "source_size_bytes": str(filing["size_bytes"]),
+        "parser_version": PARSER_VERSION,
+    }
+
+
+def read_filing_metadata(path: Path) -> dict[str, str]:
+    """The key-value metadata of a Parquet file (footer only); ``{}`` when it has none."""
+    raw = pq.read_metadata(path).metadata or {}
+    return {k.decode(): v.decode() for k, v in raw.items() if k != b"ARROW:schema"}
+
+
+def verify_filing_file(path: Path, dataset: str, filing: dict) -> str | None:
+    """Why ``path`` is not the ``dataset`` file of the catalog row ``filing``; None if it is."""
+    try:
+        meta = read_filing_metadata(path)
+    except (OSError, pa.ArrowException, UnicodeDecodeError) as exc:
+        return f"not a readable Parquet file ({str(exc).splitlines()[0]})"
+    accession, sha256 = filing["accession_number"], filing["sha256"]
+    if meta.get("accession_number") != accession:
+        found = meta.get("accession_number", "none recorded")
+        return f"its metadata names accession {found}, not {accession}"
+    if meta.get("dataset") != dataset:
+        return f"its metadata names dataset {meta.get('dataset', 'none recorded')}, not {dataset}"
+    if not sha256 or meta.get("source_sha256") != sha256:
+        found = meta.get("source_sha256", "none recorded")[:12]
+        return (
+            f"parsed from a source with sha256 {found}, but the catalog records "
+            f"{(sha256 or 'none')[:12]}"
+        )
+    return None
+
+
+def read_landed(filing: dict) -> bytes:
+    """The landed full-submission.txt of a catalog row, read once and verified.
+
+    Raises :class:`IntegrityError` when it is missing or its size or sha256 differ from
+    those recorded when it landed, and ``ValueError`` when the row was never downloaded.
+    """
+    label = filing_label(filing)
+    if filing.get("status") == "download_failed" or not filing.get("path"):
+        raise ValueError(f"{label}: not downloaded ({filing.get('error') or 'no landed file'})")
+    try:
+        data = Path(filing["path"]).read_bytes()
+    except FileNotFoundError:
+        raise IntegrityError(
+            f"{label}: {SOURCE_NAME} is missing since it landed ({filing['path']}): not parsed; "
+            "the next run downloads it again"
+        ) from None
+    recorded_sha, recorded_size = filing.get("sha256") or "", filing.get("size_bytes")
+    sha256 = hashlib.sha256(data).hexdigest()
+    if sha256 != recorded_sha or len(data) != recorded_size:
+        raise IntegrityError(
+            f"{label}: {SOURCE_NAME} changed since it landed (sha256 "
+            f"{recorded_sha[:12] or 'none'} recorded, {sha256[:12]} now; size "
+            f"{recorded_size} bytes recorded, {len(data)} now): not parsed; "
+            "the next run downloads it again"
+        )
+    return data
 
 
 def _with_filing_columns(facts: pa.Table, filing: dict) -> pa.Table:
@@ -48,23 +141,31 @@ def _with_filing_columns(facts: pa.Table, filing: dict) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=FILING_FACT_SCHEMA)
 
 
-def parse_filing(settings: Settings, filing: dict) -> ParsedFiling:
-    """Parse the filing described by a catalog row and write its facts and line items.
+def _named(exc: Exception) -> str:
+    # parse_facts names bytes "<bytes>"; say which file they were.
+    return str(exc).replace("<bytes>", SOURCE_NAME)
 
-    A filing that carries no XBRL at all (filed before XBRL was required) is written as
-    empty datasets, with ``source_format`` "none". Raises ``ValueError`` (an
-    ``XbrlParseError``) naming the filing when it cannot be parsed.
+
+def parse_filing(settings: Settings, filing: dict) -> ParsedFiling:
+    """Verify, parse and write the facts and line items of the filing of a catalog row.
+
+    The landed file is read once and checked against the catalog (:func:`read_landed`);
+    both Parquet files are replaced together, or neither is. A filing that carries no
+    XBRL at all (filed before XBRL was required) is written as empty datasets, with
+    ``source_format`` "none". Raises ``ValueError`` naming the filing when it cannot be
+    parsed (:class:`IntegrityError` when it changed since it landed), and
+    :class:`pipeline.parquet_io.DiskFullError` when the disk is full.
     """
     accession, ticker = filing["accession_number"], filing["ticker"]
+    paths = {d: filing_file(dataset_dir(settings, d), ticker, accession) for d in DATASETS}
+    data = read_landed(filing)
     try:
-        facts = parse_facts(Path(filing["path"]))
+        facts = parse_facts(data)
     except NoXbrlError as exc:
-        log.warning(
-            "%s %s %s has no XBRL; no facts recorded: %s", ticker, filing["form"], accession, exc
-        )
+        log.warning("%s has no XBRL; no facts recorded: %s", filing_label(filing), _named(exc))
         facts = FACT_SCHEMA.empty_table()
     except ValueError as exc:
-        raise ValueError(f"{ticker} {filing['form']} {accession}: {exc}") from exc
+        raise ValueError(f"{filing_label(filing)}: {_named(exc)}") from exc
     items = with_filing_fields(
         resolve_line_items(facts, ticker),
         ticker=ticker,
@@ -73,10 +174,12 @@ def parse_filing(settings: Settings, filing: dict) -> ParsedFiling:
         form=filing["form"],
         filing_date=filing["filing_date"],
     )
-    write_parquet_atomically(
-        _with_filing_columns(facts, filing), filing_file(settings.facts_dir, ticker, accession)
+    write_parquet_files_atomically(
+        [
+            (_with_filing_columns(facts, filing), paths["facts"], filing_metadata("facts", filing)),
+            (items, paths["line_items"], filing_metadata("line_items", filing)),
+        ]
     )
-    write_parquet_atomically(items, filing_file(settings.line_items_dir, ticker, accession))
     documents = facts.column("source_document").unique().to_pylist()
     formats = facts.column("source_format").unique().to_pylist() or ["none"]
     return ParsedFiling(

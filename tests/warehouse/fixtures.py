@@ -35,6 +35,7 @@ RETL (52/53-week year near Jan 31; FY2024 = 2023-01-29..2024-02-03, 53 weeks, 37
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -44,6 +45,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.edgar.catalog import CATALOG_SCHEMA
+from pipeline.parquet_io import write_parquet_atomically
+from pipeline.xbrl.datasets import filing_file, filing_metadata
 from pipeline.xbrl.schema import FILING_FACT_SCHEMA, LINE_ITEM_SCHEMA
 
 M = Decimal(1_000_000)
@@ -335,7 +338,9 @@ def _catalog_row(f: Filing) -> dict:
         "fiscal_year_end": FYES[f.ticker],
         "path": f"sec-edgar-filings/{f.ticker}/{f.form}/{f.accession}/full-submission.txt",
         "size_bytes": 1000,
-        "sha256": "0" * 64,
+        "sha256": hashlib.sha256(f.accession.encode()).hexdigest(),  # the files carry it
+        "status": "landed",
+        "error": None,
     }
 
 
@@ -400,20 +405,28 @@ class FixturePaths:
     line_items_dir: Path
 
 
+def write_catalog(path: Path, rows: list[dict]) -> None:
+    """Write catalog rows with the pipeline's own CATALOG_SCHEMA."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(rows, schema=CATALOG_SCHEMA), path)
+
+
 def write_fixture(root: Path, filings: list[Filing]) -> FixturePaths:
-    """Write catalog, facts and line items Parquet for ``filings`` under ``root``."""
+    """Write catalog, facts and line items Parquet for ``filings`` under ``root``.
+
+    Each per-filing file carries the key-value metadata the pipeline writes (accession,
+    source sha256, ...), matching its catalog row, so the load verifies and stages it.
+    """
     paths = FixturePaths(root / "catalog" / "filings.parquet", root / "facts", root / "line_items")
-    paths.catalog_path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(
-        pa.Table.from_pylist([_catalog_row(f) for f in filings], schema=CATALOG_SCHEMA),
-        paths.catalog_path,
-    )
+    write_catalog(paths.catalog_path, [_catalog_row(f) for f in filings])
     for f in filings:
-        for directory, rows, schema in (
-            (paths.line_items_dir, _line_item_rows(f), LINE_ITEM_SCHEMA),
-            (paths.facts_dir, _fact_rows(f), FILING_FACT_SCHEMA),
+        for dataset, directory, rows, schema in (
+            ("line_items", paths.line_items_dir, _line_item_rows(f), LINE_ITEM_SCHEMA),
+            ("facts", paths.facts_dir, _fact_rows(f), FILING_FACT_SCHEMA),
         ):
-            out = directory / f"ticker={f.ticker}" / f"{f.accession}.parquet"
-            out.parent.mkdir(parents=True, exist_ok=True)
-            pq.write_table(pa.Table.from_pylist(rows, schema=schema), out)
+            write_parquet_atomically(
+                pa.Table.from_pylist(rows, schema=schema),
+                filing_file(directory, f.ticker, f.accession),
+                filing_metadata(dataset, _catalog_row(f)),
+            )
     return paths

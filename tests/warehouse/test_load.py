@@ -67,23 +67,59 @@ def test_reload_replaces_by_accession(loaded: Loaded) -> None:
     assert dump(loaded.warehouse) == once
 
 
-def test_full_refresh_drops_accessions_no_longer_in_the_inputs(tmp_path: Path) -> None:
+def test_accessions_that_leave_the_catalog_are_dropped(tmp_path: Path) -> None:
     first = write_fixture(tmp_path / "a", [*base_filings(), amzn_q3_2024()])
     second = write_fixture(tmp_path / "b", base_filings())
     warehouse = tmp_path / "w.duckdb"
     from tests.warehouse.conftest import inputs_for
 
+    def rows_of(accession: str) -> list[tuple]:
+        with read_connection(warehouse) as con:
+            return [
+                con.execute(f"SELECT count(*) FROM {t} WHERE accession_number = ?", [accession])
+                .fetchall()[0][0]
+                for t in ("raw.filings", "raw.facts", "raw.line_items")
+            ]
+
     load_warehouse(warehouse, inputs_for(first))
-    load_warehouse(warehouse, inputs_for(second))  # incremental: AM-24-Q3 stays
-    with read_connection(warehouse) as con:
-        assert con.execute(
-            "SELECT count(*) FROM raw.filings WHERE accession_number = 'AM-24-Q3'"
-        ).fetchall() == [(1,)]
+    assert rows_of("AM-24-Q3") == [1, 6, 3]
+    load_warehouse(warehouse, inputs_for(second))  # AM-24-Q3 is no longer in the catalog
+    assert rows_of("AM-24-Q3") == [0, 0, 0]
+    incremental = dump(warehouse)
     load_warehouse(warehouse, inputs_for(second), full_refresh=True)
-    with read_connection(warehouse) as con:
-        assert con.execute(
-            "SELECT count(*) FROM raw.filings WHERE accession_number = 'AM-24-Q3'"
-        ).fetchall() == [(0,)]
+    assert dump(warehouse) == incremental
+
+
+def test_a_catalog_accession_without_its_files_keeps_its_rows(loaded: Loaded) -> None:
+    before = dump(loaded.warehouse)
+    for directory in (loaded.fixture.facts_dir, loaded.fixture.line_items_dir):
+        (directory / "ticker=WMT" / "WM-25-K.parquet").unlink()
+    result = load_warehouse(loaded.warehouse, loaded.inputs)
+    assert dump(loaded.warehouse) == before
+    assert {(m.dataset, m.accession_number) for m in result.missing} == {
+        ("facts", "WM-25-K"),
+        ("line_items", "WM-25-K"),
+    }
+    assert result.rejected == ()
+    assert result.accessions_staged == {"catalog": 19, "facts": 18, "line_items": 18}
+
+
+def test_a_file_that_does_not_verify_is_reported_and_not_loaded(
+    loaded: Loaded, caplog: pytest.LogCaptureFixture
+) -> None:
+    before = dump(loaded.warehouse)
+    target = loaded.fixture.line_items_dir / "ticker=WMT" / "WM-25-K.parquet"
+    other = loaded.fixture.line_items_dir / "ticker=AMZN" / "AM-24-Q1.parquet"
+    target.write_bytes(other.read_bytes())  # another filing's rows under this name
+    with caplog.at_level("WARNING", logger="pipeline.warehouse"):
+        result = load_warehouse(loaded.warehouse, loaded.inputs)
+    assert dump(loaded.warehouse) == before  # WM-25-K keeps its rows; nothing doubled
+    assert [(r.dataset, r.accession_number) for r in result.rejected] == [
+        ("line_items", "WM-25-K")
+    ]
+    assert "names accession AM-24-Q1, not WM-25-K" in result.rejected[0].reason
+    lines = [r.getMessage() for r in caplog.records if "WM-25-K" in r.getMessage()]
+    assert len(lines) == 1 and str(target) in lines[0] and "\n" not in lines[0]
 
 
 @pytest.mark.parametrize(

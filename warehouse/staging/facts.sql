@@ -1,6 +1,9 @@
--- Replace every accession present in the staged facts (view stage_facts).
+-- Accessions that left the catalog (stage_catalog) lose their facts; every accession in
+-- stage_facts (the verified files the catalog names) is replaced. Any other catalog
+-- accession (file missing or not verified) keeps the rows it has.
 DELETE FROM raw.facts
-WHERE accession_number IN (SELECT DISTINCT accession_number FROM stage_facts);
+WHERE accession_number NOT IN (SELECT accession_number FROM stage_catalog)
+   OR accession_number IN (SELECT DISTINCT accession_number FROM stage_facts);
 
 INSERT INTO raw.facts BY NAME
 SELECT
