@@ -1,18 +1,50 @@
-"""The filings catalog: one row per downloaded filing, read from its SEC header."""
+"""The filings catalog: one row per in-scope filing, landed or not, with its status.
+
+Landed filings come from their landing manifests (the sha256, size and SEC header facts
+recorded when they landed: nothing is re-hashed, so a file changed since keeps its
+landing-time sha256 here and the parse step notices); filings whose latest download
+failed come from the download state, with the submissions index's facts and the reason.
+The parse step marks its outcomes with :func:`record_parse_outcomes`. Every write of the
+catalog file holds a file lock beside it, so concurrent runs do not lose each other's
+updates.
+"""
 
 from __future__ import annotations
 
-import hashlib
+import logging
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
+from filelock import FileLock, Timeout
 
-from pipeline.edgar.download import ROOT_FOLDER, SUBMISSION_FILE
-from pipeline.edgar.submission_file import parse_header
+from pipeline.edgar.landing import (
+    ROOT_FOLDER,
+    SUBMISSION_FILE,
+    LandingManifest,
+    company_folder,
+    read_manifest,
+)
+from pipeline.edgar.outcomes import (
+    DownloadOutcome,
+    default_state_dir,
+    load_outcomes,
+    outcome_for,
+)
+from pipeline.identifiers import UnsafeIdentifierError, check_accession, contained_path
+from pipeline.parquet_io import write_parquet_atomically
+
+log = logging.getLogger(__name__)
+
+STATUS_LANDED = "landed"
+STATUS_DOWNLOAD_FAILED = "download_failed"
+STATUS_PARSE_FAILED = "parse_failed"
+STATUSES = (STATUS_LANDED, STATUS_DOWNLOAD_FAILED, STATUS_PARSE_FAILED)
 
 CATALOG_SCHEMA = pa.schema(
     [
-        pa.field("ticker", pa.string(), nullable=False),  # as configured (ticker or CIK)
+        pa.field("ticker", pa.string(), nullable=False),  # canonical: SEC's ticker, else CIK
         pa.field("cik", pa.string(), nullable=False),
         pa.field("accession_number", pa.string(), nullable=False),
         pa.field("form", pa.string(), nullable=False),  # as filed, e.g. 10-K/A
@@ -21,59 +53,186 @@ CATALOG_SCHEMA = pa.schema(
         pa.field("period_of_report", pa.date32()),
         pa.field("fiscal_year_end", pa.string()),  # MMDD
         pa.field("company_name", pa.string()),
-        pa.field("path", pa.string(), nullable=False),
-        pa.field("size_bytes", pa.int64(), nullable=False),
-        pa.field("sha256", pa.string(), nullable=False),
+        pa.field("path", pa.string()),  # null unless landed
+        pa.field("size_bytes", pa.int64()),  # at landing; null unless landed
+        pa.field("sha256", pa.string()),  # at landing; null unless landed
+        pa.field("status", pa.string(), nullable=False),  # landed, download_failed, parse_failed
+        pa.field("error", pa.string()),  # the one-line reason, when not landed or not parsed
     ]
 )
 
-_HEADER_BYTES = 64 * 1024
+LOCK_TIMEOUT_S = 60.0
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+class CatalogLockTimeout(RuntimeError):
+    """Another process held the catalog's lock for longer than the bound."""
 
 
-def _head(path: Path) -> bytes:
-    with path.open("rb") as handle:
-        head = handle.read(_HEADER_BYTES)
-        while b"</SEC-HEADER>" not in head:
-            more = handle.read(_HEADER_BYTES)
-            if not more:
-                break
-            head += more
-    return head
-
-
-def catalog_row(company: str, path: Path) -> dict:
-    """One catalog row for the full-submission.txt at ``path``."""
-    header = parse_header(_head(path), where=str(path))
+def _landed_row(ticker: str, path: Path, manifest: LandingManifest) -> dict:
     return {
-        "ticker": company,
-        "cik": header.cik,
-        "accession_number": header.accession_number,
-        "form": header.form,
-        "is_amendment": header.is_amendment,
-        "filing_date": header.filing_date,
-        "period_of_report": header.period_of_report,
-        "fiscal_year_end": header.fiscal_year_end,
-        "company_name": header.company_name,
+        "ticker": ticker,
+        "cik": manifest.cik,
+        "accession_number": manifest.accession_number,
+        "form": manifest.form,
+        "is_amendment": manifest.form.endswith("/A"),
+        "filing_date": manifest.filing_date,
+        "period_of_report": manifest.period_of_report,
+        "fiscal_year_end": manifest.fiscal_year_end,
+        "company_name": manifest.company_name,
         "path": str(path),
-        "size_bytes": path.stat().st_size,
-        "sha256": _sha256(path),
+        "size_bytes": manifest.size_bytes,
+        "sha256": manifest.sha256,
+        "status": STATUS_LANDED,
+        "error": None,
     }
 
 
-def build_catalog(landing_dir: Path, companies: tuple[str, ...]) -> pa.Table:
-    """Catalog every filing of ``companies`` under the landing folder, newest first."""
-    rows = [
-        catalog_row(company, path)
-        for company in companies
-        for path in sorted((landing_dir / ROOT_FOLDER / company).glob(f"*/*/{SUBMISSION_FILE}"))
-    ]
-    rows.sort(key=lambda r: (r["ticker"], r["filing_date"], r["accession_number"]), reverse=True)
-    return pa.Table.from_pylist(rows, schema=CATALOG_SCHEMA)
+def _landed_rows(landing_dir: Path, ticker: str) -> Iterable[dict]:
+    folder = contained_path(landing_dir, ROOT_FOLDER, ticker, source="the catalog")
+    for path in sorted(folder.glob(f"*/*/{SUBMISSION_FILE}")):
+        try:
+            check_accession(path.parent.name, f"the landing folder of {ticker}")
+            manifest = read_manifest(path.parent)
+        except ValueError as exc:
+            log.error("not catalogued: %s", exc)
+            continue
+        if manifest is None:
+            log.warning(
+                "not catalogued: %s has no landing manifest; the next download lands it again",
+                path,
+            )
+            continue
+        yield _landed_row(ticker, path, manifest)
+
+
+def _failed_rows(outcome: DownloadOutcome) -> Iterable[dict]:
+    for acc, failure in outcome.failed.items():
+        yield {
+            "ticker": outcome.ticker,
+            "cik": outcome.cik,
+            "accession_number": acc,
+            "form": failure.form,
+            "is_amendment": failure.form.endswith("/A"),
+            "filing_date": failure.filing_date,
+            "period_of_report": failure.report_date,
+            "fiscal_year_end": None,
+            "company_name": None,
+            "path": None,
+            "size_bytes": None,
+            "sha256": None,
+            "status": STATUS_DOWNLOAD_FAILED,
+            "error": failure.reason,
+        }
+
+
+def build_catalog(
+    landing_dir: Path, companies: tuple[str, ...], state_dir: Path | None = None
+) -> pa.Table:
+    """Catalog every filing of ``companies`` (as configured), newest first, one row each.
+
+    Aliases of one company (its ticker and its CIK) share one canonical folder and give
+    its rows once. ``state_dir`` defaults to ``<data>/state/downloads``.
+    """
+    outcomes = load_outcomes(state_dir or default_state_dir(landing_dir))
+    folders: dict[str, DownloadOutcome | None] = {}
+    for company in companies:
+        outcome = outcome_for(outcomes, company)
+        try:
+            folder = outcome.ticker if outcome else company_folder(company, "the catalog")
+        except UnsafeIdentifierError as exc:
+            log.error("not catalogued: %s", exc)
+            continue
+        folders.setdefault(folder, outcome)
+    rows: dict[str, dict] = {}
+    for folder, outcome in folders.items():
+        for row in _landed_rows(landing_dir, folder):
+            rows.setdefault(row["accession_number"], row)
+        if outcome is not None:  # the latest attempt's failures win over an older copy
+            rows.update((row["accession_number"], row) for row in _failed_rows(outcome))
+    ordered = sorted(
+        rows.values(),
+        key=lambda r: (r["ticker"], r["filing_date"], r["accession_number"]),
+        reverse=True,
+    )
+    return pa.Table.from_pylist(ordered, schema=CATALOG_SCHEMA)
+
+
+def _lock(catalog_path: Path, timeout_s: float):
+    catalog_path.parent.mkdir(parents=True, exist_ok=True)
+    path = catalog_path.with_name(f"{catalog_path.name}.lock")
+    try:
+        return FileLock(path).acquire(timeout=timeout_s)
+    except Timeout as exc:
+        raise CatalogLockTimeout(
+            f"another process held {path} for over {timeout_s:.0f} s: wait for that run to "
+            "finish (the lock is freed when its process exits)"
+        ) from exc
+
+
+def _write(rows: list[dict], catalog_path: Path) -> None:
+    write_parquet_atomically(pa.Table.from_pylist(rows, schema=CATALOG_SCHEMA), catalog_path)
+
+
+def read_catalog_rows(catalog_path: Path) -> list[dict]:
+    """The catalog's rows (empty when it does not exist yet).
+
+    A catalog written before the ``status`` column existed reads as all ``landed``.
+    """
+    if not catalog_path.is_file():
+        return []
+    rows = pq.read_table(catalog_path).to_pylist()
+    for row in rows:
+        row.setdefault("status", STATUS_LANDED)
+        row.setdefault("error", None)
+    return rows
+
+
+def write_catalog(
+    table: pa.Table, catalog_path: Path, lock_timeout_s: float = LOCK_TIMEOUT_S
+) -> None:
+    """Replace the catalog file with ``table`` (from :func:`build_catalog`), under the lock.
+
+    A filing the previous catalog marked ``parse_failed`` keeps that status and reason
+    while it is still landed with the same sha256 (until a parse records otherwise).
+    """
+    with _lock(catalog_path, lock_timeout_s):
+        before = {
+            r["accession_number"]: r
+            for r in read_catalog_rows(catalog_path)
+            if r["status"] == STATUS_PARSE_FAILED
+        }
+        rows = table.to_pylist()
+        for row in rows:
+            old = before.get(row["accession_number"])
+            if old and row["status"] == STATUS_LANDED and old["sha256"] == row["sha256"]:
+                row["status"], row["error"] = STATUS_PARSE_FAILED, old["error"]
+        _write(rows, catalog_path)
+
+
+def record_parse_outcomes(
+    catalog_path: Path,
+    failures: Mapping[str, str],
+    parsed: Iterable[str],
+    lock_timeout_s: float = LOCK_TIMEOUT_S,
+) -> None:
+    """Mark ``failures`` (accession -> reason) ``parse_failed`` and ``parsed`` ``landed``.
+
+    Updates the catalog file in place, atomically and under its lock. Rows whose download
+    failed keep that status; accessions not in the catalog are ignored (logged).
+    """
+    parsed = set(parsed)
+    with _lock(catalog_path, lock_timeout_s):
+        rows = read_catalog_rows(catalog_path)
+        known = {r["accession_number"] for r in rows}
+        if unknown := (set(failures) | parsed) - known:
+            log.warning("parse outcomes of filings not in the catalog ignored: %s", sorted(unknown))
+        for row in rows:
+            acc = row["accession_number"]
+            if row["status"] == STATUS_DOWNLOAD_FAILED:
+                continue
+            if acc in failures:
+                row["status"] = STATUS_PARSE_FAILED
+                row["error"] = str(failures[acc]).splitlines()[0] if failures[acc] else "failed"
+            elif acc in parsed:
+                row["status"], row["error"] = STATUS_LANDED, None
+        _write(rows, catalog_path)

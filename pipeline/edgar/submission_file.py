@@ -18,6 +18,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from pipeline.identifiers import (
+    UnsafeIdentifierError,
+    check_accession,
+    check_cik,
+    check_document_name,
+    check_form,
+)
+
 _HEADER_LINE = re.compile(rb"^\s*([A-Z][A-Z0-9 &/-]*?):[ \t]*(.*?)\s*$", re.MULTILINE)
 _DOC_START = b"<DOCUMENT>"
 _DOC_END = b"</DOCUMENT>"
@@ -75,26 +83,32 @@ def _header_block(data: bytes, where: str) -> bytes:
 def parse_header(data: bytes, where: str = "submission") -> SubmissionHeader:
     """Parse the SEC header at the top of a full-submission file.
 
-    ``where`` names the file in error messages.
+    ``where`` names the file in error messages. The accession number, form type and CIK
+    are checked against strict patterns (:mod:`pipeline.identifiers`); a value that fails
+    raises :class:`SubmissionFormatError` naming the file, the field and the value.
     """
     fields: dict[str, str] = {}
     for key, value in _HEADER_LINE.findall(_header_block(data, where)):
         # The first occurrence wins: the filer block comes before any other party's.
         fields.setdefault(key.decode("ascii").strip(), value.decode("latin-1").strip())
-    missing = [
-        k
-        for k in ("ACCESSION NUMBER", "CONFORMED SUBMISSION TYPE", "FILED AS OF DATE")
-        if k not in fields
-    ]
+    required = ("ACCESSION NUMBER", "CONFORMED SUBMISSION TYPE", "FILED AS OF DATE")
+    missing = [k for k in (*required, "CENTRAL INDEX KEY") if k not in fields]
     if missing:
         raise SubmissionFormatError(f"{where}: SEC header lacks {', '.join(missing)}")
+    source = f"the SEC header of {where}"
+    try:
+        accession = check_accession(fields["ACCESSION NUMBER"], source)
+        form = check_form(fields["CONFORMED SUBMISSION TYPE"], source)
+        cik = check_cik(fields["CENTRAL INDEX KEY"], source)
+    except UnsafeIdentifierError as exc:
+        raise SubmissionFormatError(str(exc)) from exc
     period = fields.get("CONFORMED PERIOD OF REPORT")
     return SubmissionHeader(
-        accession_number=fields["ACCESSION NUMBER"],
-        form=fields["CONFORMED SUBMISSION TYPE"],
+        accession_number=accession,
+        form=form,
         period_of_report=_yyyymmdd(period, "CONFORMED PERIOD OF REPORT", where) if period else None,
         filing_date=_yyyymmdd(fields["FILED AS OF DATE"], "FILED AS OF DATE", where),
-        cik=fields.get("CENTRAL INDEX KEY", "").zfill(10),
+        cik=cik,
         company_name=fields.get("COMPANY CONFORMED NAME", ""),
         fiscal_year_end=fields.get("FISCAL YEAR END"),
     )
@@ -139,7 +153,11 @@ def _strip_wrapper(body: bytes, tag: bytes) -> bytes:
 
 
 def iter_documents(data: bytes, where: str = "submission") -> Iterator[SubmissionDocument]:
-    """Yield each ``<DOCUMENT>`` of a submission, its body unwrapped from TEXT and XBRL."""
+    """Yield each ``<DOCUMENT>`` of a submission, its body unwrapped from TEXT and XBRL.
+
+    A ``<FILENAME>`` that is not a plain file name (see
+    :func:`pipeline.identifiers.check_document_name`) raises :class:`SubmissionFormatError`.
+    """
     pos = 0
     while (start := data.find(_DOC_START, pos)) >= 0:
         end = data.find(_DOC_END, start)
@@ -152,10 +170,16 @@ def iter_documents(data: bytes, where: str = "submission") -> Iterator[Submissio
         body = b"" if text_at < 0 else chunk[text_at:]
         body = _strip_wrapper(_strip_wrapper(body, b"TEXT"), b"XBRL")
         sequence = tags.get("SEQUENCE", "0")
+        filename = tags.get("FILENAME", "")
+        if filename:
+            try:
+                check_document_name(filename, f"{where}, document at byte {start}")
+            except UnsafeIdentifierError as exc:
+                raise SubmissionFormatError(str(exc)) from exc
         yield SubmissionDocument(
             type=tags.get("TYPE", ""),
             sequence=int(sequence) if sequence.isdigit() else 0,
-            filename=tags.get("FILENAME", ""),
+            filename=filename,
             description=tags.get("DESCRIPTION", ""),
             body=body,
         )

@@ -12,6 +12,10 @@ through) while a download runs:
 - every attempt, retries included, takes a token from a rate limiter kept in a SQLite
   file under the data folder (pyrate-limiter with a file lock), so all processes of all
   runs together stay within SEC's 10 requests per second;
+- a request whose URL path holds a ``..`` segment, or an archive URL that is not
+  ``/Archives/edgar/data/<cik>/<18 digits>/<plain file name>``, is refused before it is
+  sent (an accession number served by a tampered index cannot steer the downloader's
+  request, and so the path it saves to, anywhere else);
 - optionally a proxy and CA bundle (the offline EDGAR stand-in).
 
 Outside :func:`sec_transport` requests behaves as usual.
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -28,9 +33,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from pyrate_limiter import Duration, Limiter, Rate, SQLiteBucket
+
+from pipeline.identifiers import DOCUMENT_NAME
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +100,27 @@ class _Active:
 
 
 _original_request = requests.Session.request
+_ARCHIVES = "/Archives/"
+_ARCHIVE_URL = re.compile(r"/Archives/edgar/data/\d{1,10}/\d{18}/(?P<name>[^/]+)")
+
+
+class RefusedUrl(requests.exceptions.InvalidURL):
+    """A URL that could steer a download outside its folder; never sent, never retried."""
+
+
+def refused_url_reason(url: str) -> str | None:
+    """Why ``url`` is refused (a ``..`` segment, an archive URL of another shape), or None."""
+    path = urlsplit(url).path
+    if any(segment in ("..", ".") for segment in path.split("/")):
+        return f"{url[:120]!r} is refused: its path has a '..' or '.' segment"
+    if path.startswith(_ARCHIVES):
+        match = _ARCHIVE_URL.fullmatch(path)
+        if match is None or not DOCUMENT_NAME.fullmatch(match["name"]) or ".." in match["name"]:
+            return (
+                f"{url[:120]!r} is refused: expected /Archives/edgar/data/<cik>/"
+                "<accession without dashes>/<file name>"
+            )
+    return None
 
 
 class DeadlineExceeded(requests.Timeout):
@@ -114,6 +143,9 @@ def _request_with_policy(self: requests.Session, method: str, url: str, **kwargs
     policy = _Active.policy
     if policy is None:
         return _original_request(self, method, url, **kwargs)
+    if (refused := refused_url_reason(str(url))) is not None:
+        log.error("request refused: %s", refused)
+        raise RefusedUrl(refused)
     if kwargs.get("timeout") is None:
         kwargs["timeout"] = policy.timeout_s
     if policy.proxy_url:

@@ -212,6 +212,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(record, status, content_type, body, head=head, cut=True)
         elif fault is not None and status == 200 and fault.kind == FaultKind.TRICKLE:
             self._send(record, status, content_type, body, head=head, trickle=fault.delay)
+        elif fault is not None and status == 200 and fault.kind == FaultKind.REPLACE:
+            self._send(record, status, content_type, body.replace(fault.old, fault.new), head=head)
         else:
             self._send(record, status, content_type, body, head=head)
 
