@@ -162,35 +162,50 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
     filing that failed (exit 1 when there is one)."""
     from pipeline.metadata import format_cell
     from pipeline.status import LATEST_COMPARISON_SQL, loaded_filings
-    from pipeline.warehouse import read_connection
+    from pipeline.warehouse import WarehouseCorruptError, WarehouseLockTimeout, read_connection
 
     print(f"data folder: {settings.data_dir}")
     if not settings.warehouse_path.exists():
         _print_counts(settings, None)
         print("no warehouse yet: run `edgar-pipeline run`")
         return 1 if _print_failed_filings(settings) else 0
-    with read_connection(settings.warehouse_path) as con:
-        _print_counts(settings, loaded_filings(con))
-        latest = con.sql(LATEST_COMPARISON_SQL).to_arrow_table().to_pylist()
-        print("\nlatest calendar-aligned year with both companies (USD, exact):")
-        for name, value in (latest[0] if latest else {}).items():
-            print(f"  {name:<28}{format_cell(value):>20}")
+    try:
+        with read_connection(settings.warehouse_path) as con:
+            _print_counts(settings, loaded_filings(con))
+            latest = con.sql(LATEST_COMPARISON_SQL).to_arrow_table().to_pylist()
+            print("\nlatest calendar-aligned year with both companies (USD, exact):")
+            for name, value in (latest[0] if latest else {}).items():
+                print(f"  {name:<28}{format_cell(value):>20}")
+    except (WarehouseCorruptError, WarehouseLockTimeout) as exc:  # one line, not a traceback
+        print(exc, file=sys.stderr)
+        return 1
     return 1 if _print_failed_filings(settings) else 0
 
 
 def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
-    """Run SQL against the warehouse (read-only) and print the result as a table."""
-    from pipeline.warehouse import read_connection
+    """Run SQL against the warehouse and print the result as a table.
+
+    The connection is sandboxed (read-only, no file access, no extensions, settings
+    locked): a statement that would write, read files or install is refused in one line.
+    """
+    from pipeline.warehouse import (
+        WarehouseCorruptError,
+        WarehouseLockTimeout,
+        query_error_line,
+        sandboxed_read_connection,
+    )
 
     sql = args.sql if args.sql != "-" else sys.stdin.read()
     try:
-        with read_connection(settings.warehouse_path) as con:
-            con.sql(sql).show(max_rows=args.max_rows, max_width=args.max_width)
-    except FileNotFoundError as exc:
+        with sandboxed_read_connection(settings.warehouse_path) as con:
+            result = con.sql(sql)
+            if result is not None:  # statements without a result print nothing
+                result.show(max_rows=args.max_rows, max_width=args.max_width)
+    except (FileNotFoundError, WarehouseCorruptError, WarehouseLockTimeout) as exc:
         print(exc, file=sys.stderr)
         return 1
-    except Exception as exc:  # duckdb.Error and friends: show the message, not a trace
-        print(f"query failed: {exc}", file=sys.stderr)
+    except Exception as exc:  # duckdb.Error and friends: one line, not a trace
+        print(query_error_line(exc), file=sys.stderr)
         return 1
     return 0
 
