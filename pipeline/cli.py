@@ -256,6 +256,10 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env()
         if args.command == "run" and settings.edgar_mirror is None:
             settings.contact()  # a live run needs SEC's contact identity: say so up front
+        if args.command in DAGSTER_COMMANDS:  # these start the stand-in: check its faults now
+            from pipeline.edgar.connection import standin_faults
+
+            standin_faults(settings)
     except ConfigError as exc:
         print(f"edgar-pipeline: configuration error: {exc}", file=sys.stderr)
         return 2

@@ -34,7 +34,7 @@ _NAME = re.compile(r"(?P<host>[A-Za-z0-9-]{1,63})_(?P<pid>\d{1,10})_[0-9a-f]{32}
 _LEGACY = re.compile(r"[0-9a-f]{32}")
 
 
-def _host() -> str:
+def host_label() -> str:
     return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:63] or "host"
 
 
@@ -53,7 +53,7 @@ def staging_folder(landing_dir: Path) -> Iterator[Path]:
     """A fresh staging folder under ``landing_dir``, locked while in use, removed afterwards."""
     root = landing_dir / STAGING_FOLDER
     folder = contained_path(
-        root, f"{_host()}_{os.getpid()}_{uuid.uuid4().hex}", source="the staging folder"
+        root, f"{host_label()}_{os.getpid()}_{uuid.uuid4().hex}", source="the staging folder"
     )
     folder.mkdir(parents=True)
     lock = FileLock(folder / IN_USE_FILE, preserve_lock_file=True)
@@ -88,7 +88,7 @@ def remove_dead_staging(landing_dir: Path, limit: int = MAX_REMOVED_PER_CALL) ->
     root = landing_dir / STAGING_FOLDER
     if not root.is_dir():
         return []
-    host = _host()
+    host = host_label()
     removed: list[str] = []
     for folder in sorted(root.iterdir()):
         if len(removed) >= limit:
