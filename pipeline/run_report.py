@@ -17,9 +17,16 @@ _MAX_ROWS_SHOWN = 10
 
 
 def root_cause(error) -> str:
-    """``Class: message`` of the innermost cause of a SerializableErrorInfo."""
-    while error.cause is not None:
-        error = error.cause
+    """``Class: first line`` of the error that user code raised, under Dagster's wrappers.
+
+    Dagster wraps a step's exception in "Error occurred while executing op ..."; the first
+    error in the chain that is not Dagster's own is the one that says what went wrong.
+    """
+    chain = [error]
+    while chain[-1].cause is not None:
+        chain.append(chain[-1].cause)
+    own = [e for e in chain if not (e.cls_name or "").startswith("Dagster")]
+    error = own[0] if own else chain[-1]
     message = error.message.strip()
     first = message.splitlines()[0] if message else ""
     if first.startswith(f"{error.cls_name}:") or not error.cls_name:
