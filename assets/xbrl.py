@@ -15,12 +15,7 @@ from dagster import (
 
 from assets.edgar import CATALOG_KEY
 from assets.partitions import FILINGS
-try:  # TEMPORARY until the catalog's parse outcomes land (engineer E)
-    from pipeline.edgar.catalog import record_parse_outcomes
-except ImportError:  # pragma: no cover
-
-    def record_parse_outcomes(*_args, **_kwargs) -> None:
-        return None
+from pipeline.edgar.catalog import record_parse_outcomes
 from pipeline.metadata import column_schema, failure_check_metadata
 from pipeline.resources import PipelineSettings
 from pipeline.xbrl.datasets import ParsedFiling, parse_filing, read_catalog
