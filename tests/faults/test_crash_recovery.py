@@ -42,7 +42,9 @@ def warehouse_dump(path: Path) -> dict[str, list[str]]:
             ).fetchall()
         ]
         return {
-            t: sorted(repr(r).replace(folder, "<data>") for r in con.execute(f"FROM {t}").fetchall())  # noqa: E501
+            t: sorted(
+                repr(r).replace(folder, "<data>") for r in con.execute(f"FROM {t}").fetchall()
+            )
             for t in tables
         }
 
