@@ -9,6 +9,7 @@ the culprit's own figures are absent, never guessed. The next run tries it again
 from __future__ import annotations
 
 import csv
+import json
 import re
 import shutil
 from decimal import Decimal
@@ -113,3 +114,34 @@ def test_unknown_ticker_fails_by_name_without_blocking_the_others(corpus, tmp_pa
         "capex": Decimal(82_999 * B),
     }
     assert fy_values(warehouse, "WMT", 2025)["revenue"] == Decimal(680_985 * B)
+
+
+def test_a_503_that_never_clears_fails_one_filing_and_the_rest_reach_the_marts(corpus, tmp_path):
+    victim = newest_inline_10k(corpus, "WMT")
+    acc = victim["accession_number"]
+    faults = [{"match": f"{acc}.txt", "kind": 503, "times": None}]
+    data = tmp_path / "data"
+    env = cli_env(data, corpus, EDGAR_STANDIN_FAULTS=json.dumps(faults), EDGAR_MAX_RETRIES="1")
+    done = run_cli(["run"], env)
+
+    assert done.returncode == 1, done.output[-4000:]
+    failed_lines = [line for line in done.output.splitlines() if "FAILED filing" in line]
+    assert len(failed_lines) == 1 and acc in failed_lines[0], done.output[-4000:]
+    assert "download_failed" in failed_lines[0] and "503" in failed_lines[0]
+    assert "Traceback" not in done.output
+    warehouse = data / "warehouse.duckdb"
+    # The rest went through, the other company too, with exact figures; WMT FY2025 is absent.
+    assert fy_values(warehouse, "AMZN", 2024) == {
+        "revenue": Decimal(637_959 * B),
+        "capex": Decimal(82_999 * B),
+    }
+    assert fy_values(warehouse, "WMT", 2024)["revenue"] == Decimal(648_125 * B)
+    assert fy_values(warehouse, "WMT", 2025) == {}
+
+    # SEC answers again: the next run fetches just that filing and completes.
+    healed = run_cli(["run"], cli_env(data, corpus))
+    assert healed.returncode == 0, healed.output[-4000:]
+    assert fy_values(warehouse, "WMT", 2025) == {
+        "revenue": Decimal(680_985 * B),
+        "capex": Decimal(23_783 * B),
+    }
