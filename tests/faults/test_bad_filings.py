@@ -145,3 +145,26 @@ def test_a_503_that_never_clears_fails_one_filing_and_the_rest_reach_the_marts(c
         "revenue": Decimal(680_985 * B),
         "capex": Decimal(23_783 * B),
     }
+
+
+def test_an_error_check_failure_fails_the_run_naming_the_check_and_its_rows(corpus, tmp_path):
+    """A filing whose total revenues carry a wrong sign: revenue_positive (ERROR) fails."""
+    copy = tmp_path / "corpus"
+    shutil.copytree(corpus, copy)
+    row = newest_inline_10k(copy, "WMT")
+    document = copy / row["ticker"] / row["accession_number"] / row["primary_document"]
+    text = document.read_text(encoding="utf-8")
+    negated, count = re.subn(
+        r'(<ix:nonFraction\b)(?=[^>]*name="us-gaap:Revenues")', r'\1 sign="-"', text
+    )
+    assert count > 0
+    document.chmod(0o644)
+    document.write_text(negated, encoding="utf-8")
+
+    done = run_cli(["run"], cli_env(tmp_path / "data", copy))
+    assert done.returncode == 1, done.output[-4000:]
+    check_lines = [line for line in done.output.splitlines() if "revenue_positive FAILED" in line]
+    assert check_lines and "(error)" in check_lines[0], done.output[-4000:]
+    rows = done.output.split(check_lines[0], 1)[1]
+    assert "WMT" in rows and "FY2025" in rows  # the failing rows are shown under the check
+    assert "edgar-pipeline run: FAILED" in done.output
