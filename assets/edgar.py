@@ -17,11 +17,10 @@ from dagster import (
 
 from assets.partitions import FILINGS
 from pipeline.config import ConfigError
-from pipeline.edgar.catalog import build_catalog
+from pipeline.edgar.catalog import build_catalog, write_catalog
 from pipeline.edgar.connection import edgar_connection
 from pipeline.edgar.download import DownloadResult, download_company_filings
 from pipeline.metadata import column_schema, failure_check_metadata, markdown_table
-from pipeline.parquet_io import write_parquet_atomically
 from pipeline.resources import PipelineSettings
 from pipeline.xbrl.datasets import filings_in_date_order
 
@@ -122,8 +121,11 @@ def build_download_asset(company: str) -> AssetsDefinition:
         metadata = _result_metadata(result)
         if result.failed:
             metadata["failed_accessions"] = MetadataValue.json(result.failed)
+        refused = {f"index row {n}": why for n, why in enumerate(result.rejected, start=1)}
+        for label, why in refused.items():  # refused by a strict check: never downloaded
+            context.log.error(f"{company} {label}: {why}")
         return MaterializeResult(
-            metadata=metadata, check_results=[_landed_check(result.failed, None)]
+            metadata=metadata, check_results=[_landed_check({**result.failed, **refused}, None)]
         )
 
     return _download
@@ -150,7 +152,7 @@ def build_catalog_asset(companies: Sequence[str]) -> AssetsDefinition:
     ) -> MaterializeResult:
         resolved = settings.settings()
         table = build_catalog(resolved.landing_dir, resolved.companies)
-        write_parquet_atomically(table, resolved.catalog_path)
+        write_catalog(table, resolved.catalog_path)  # under its lock; keeps parse_failed
         context.log.info(f"catalogued {table.num_rows} filings at {resolved.catalog_path}")
         known = set(context.instance.get_dynamic_partitions(FILINGS.name))
         catalog = {row["accession_number"]: row for row in table.to_pylist()}

@@ -142,25 +142,47 @@ def test_path_escaping_accession_in_the_header_fails_the_filing_by_name(
     assert_landed(settings, others, by_acc)
 
 
-def test_a_header_escape_served_to_the_cli_run_fails_by_name(corpus, corpus_rows, tmp_path):
-    """Through ``edgar-pipeline run`` with EDGAR_STANDIN_FAULTS: exit 1, nothing escapes."""
-    victim = rows_for(corpus_rows, ["WMT"])[0]
-    acc = victim["accession_number"]
+def test_escapes_served_to_the_cli_run_fail_by_name_and_the_rest_land(
+    corpus, corpus_rows, tmp_path
+):
+    """Through ``edgar-pipeline run`` (EDGAR_STANDIN_FAULTS): one escape in AMZN's index, one
+    in a WMT header. Exit 1 naming both; nothing escapes; every other filing lands."""
+    tracked = rows_for(corpus_rows, ["AMZN", "WMT"])
+    in_index = rows_for(corpus_rows, ["AMZN"])[0]
+    in_header = rows_for(corpus_rows, ["WMT"])[0]
+    acc = in_header["accession_number"]
     faults = [
+        {
+            "match": f"CIK{in_index['cik']}.json",
+            "kind": "replace",
+            "times": None,
+            "old": in_index["accession_number"],
+            "new": ESCAPE,
+        },
         {
             "match": f"{acc}.txt",
             "kind": "replace",
             "times": None,
             "old": f"ACCESSION NUMBER:\t\t{acc}",
             "new": f"ACCESSION NUMBER:\t\t{ESCAPE}",
-        }
+        },
     ]
-    work = tmp_path / "a" / "b" / "c"  # room for the '../' to climb inside tmp_path
-    done = run_cli(["run"], cli_env(work / "data", corpus, EDGAR_STANDIN_FAULTS=json.dumps(faults)))
+    data = tmp_path / "a" / "b" / "c" / "data"  # room for the '../' to climb inside tmp_path
+    done = run_cli(["run"], cli_env(data, corpus, EDGAR_STANDIN_FAULTS=json.dumps(faults)))
     assert done.returncode == 1, done.output[-4000:]
-    assert acc in done.output and "refused" in done.output
+    assert acc in done.output and repr(ESCAPE) in done.output and "refused" in done.output
     assert "Traceback" not in done.output
     assert escaped(tmp_path) == []
+    rows = {
+        r["accession_number"]: r
+        for r in pq.read_table(data / "parquet/catalog/filings.parquet").to_pylist()
+    }
+    assert rows[acc]["status"] == "download_failed" and "refused" in rows[acc]["error"]
+    others = [r for r in tracked if r not in (in_index, in_header)]
+    assert {a for a, r in rows.items() if r["status"] == "landed"} == {
+        r["accession_number"] for r in others
+    }
+    assert in_index["accession_number"] not in rows
 
 
 def test_a_bad_standin_faults_setting_is_one_line_and_exit_2(corpus, tmp_path):
