@@ -8,6 +8,7 @@ from assets.charts import ttm_race_chart
 from assets.edgar import build_edgar_assets
 from assets.warehouse import warehouse_assets, warehouse_checks
 from assets.xbrl import parsed_filings
+from pipeline.automation.dead_run_sensor import build_dead_run_sensor
 from pipeline.automation.schedules import build_quarterly_schedule
 from pipeline.automation.sensors import build_new_filings_sensor
 from pipeline.config import Settings
@@ -41,7 +42,7 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
         assets=assets,
         jobs=[main_job, sync_job],
         schedules=[build_quarterly_schedule(MAIN_JOB, SYNC_JOB)],
-        sensors=[build_new_filings_sensor(MAIN_JOB)],
+        sensors=[build_new_filings_sensor(MAIN_JOB), build_dead_run_sensor()],
         asset_checks=warehouse_checks,
         resources={
             "settings": PipelineSettings.from_settings(settings),
