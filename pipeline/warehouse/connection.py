@@ -120,6 +120,21 @@ def quarantine(warehouse_path: Path) -> Path:
     return target
 
 
+def verify_readable(con: duckdb.DuckDBPyConnection) -> None:
+    """Read every stored value of every table once; DuckDB checks each block's checksum.
+
+    Raises DuckDB's "Corrupt database file" (or a short-read) error for a damaged block,
+    wherever it is, so a load never builds on a file that a later query cannot read.
+    """
+    tables = con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() "
+        "WHERE database_name = current_database() AND NOT temporary"
+    ).fetchall()
+    for schema, table in tables:
+        name = ".".join('"' + part.replace('"', '""') + '"' for part in (schema, table))
+        con.execute(f"SELECT sum(hash(t)) FROM {name} AS t").fetchall()
+
+
 def _close_quietly(con: duckdb.DuckDBPyConnection) -> None:
     with contextlib.suppress(duckdb.Error):
         con.close()
@@ -138,7 +153,8 @@ def write_connection(
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """The single writer: exclusive lock, then a read-write DuckDB connection.
 
-    A file that cannot be opened is moved aside (:func:`quarantine`, with a log line) and a
+    A file that cannot be opened, or has a block that cannot be read
+    (:func:`verify_readable`), is moved aside (:func:`quarantine`, with a log line) and a
     new, empty warehouse is opened in its place; the load then rebuilds it from the Parquet
     files. Damage found while writing moves the file aside too, and raises
     :class:`WarehouseCorruptError`. ENOSPC raises :class:`WarehouseDiskFullError`.
@@ -150,9 +166,13 @@ def write_connection(
     # guarantee lets DuckDB insert in parallel (~1.8x faster raw load of facts).
     config = {"preserve_insertion_order": False}
     with warehouse_lock(path, exclusive=True, timeout_s=timeout_s):
+        con = None
         try:
             con = _connect(path, deadline, timeout_s, config=config)
+            verify_readable(con)
         except duckdb.Error as exc:
+            if con is not None:
+                _close_quietly(con)
             if is_disk_full(exc):
                 raise _disk_full(path, exc) from exc
             if not is_corruption(exc):

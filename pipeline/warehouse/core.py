@@ -64,12 +64,11 @@ def write_calendar(
     ).fetchall()[0]
     years = range(lo - 1, hi + 2) if lo is not None else range(0)
     con.register("fiscal_calendar_arrow", calendar_table(fyes, years))
-    try:
-        con.execute(
-            "CREATE OR REPLACE TABLE core.fiscal_calendar AS SELECT * FROM fiscal_calendar_arrow"
-        )
-    finally:
-        con.unregister("fiscal_calendar_arrow")
+    # no try/finally: an unregister in an aborted transaction would hide the real error
+    con.execute(
+        "CREATE OR REPLACE TABLE core.fiscal_calendar AS SELECT * FROM fiscal_calendar_arrow"
+    )
+    con.unregister("fiscal_calendar_arrow")
     return (years.start, years.stop - 1) if lo is not None else None
 
 

@@ -149,10 +149,8 @@ def load_raw(
     if not inputs.catalog_present():
         return RawLoad(staged={"catalog": 0, **dict.fromkeys(DATASETS, 0)})
     con.register("catalog_arrow", read_catalog_table(inputs.catalog_path))
-    try:
-        run_sql_file(con, STAGING["catalog"])
-    finally:
-        con.unregister("catalog_arrow")
+    run_sql_file(con, STAGING["catalog"])  # on error the caller discards the connection
+    con.unregister("catalog_arrow")
     (staged_catalog,) = con.execute("SELECT count(*) FROM stage_catalog").fetchall()[0]
     staged = {"catalog": staged_catalog}
     on_step("raw.catalog", con)

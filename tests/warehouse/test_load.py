@@ -214,3 +214,41 @@ def test_one_writer_at_a_time(loaded: Loaded) -> None:
 def test_readers_are_read_only(loaded: Loaded) -> None:
     with read_connection(loaded.warehouse) as con, pytest.raises(duckdb.Error):
         con.execute("DELETE FROM raw.filings")
+
+
+HOLD_WRITER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from pipeline.warehouse import write_connection
+
+    with write_connection(Path(sys.argv[1])):
+        print("HOLDING", flush=True)
+        time.sleep(120)
+    """
+)
+
+
+def test_a_lock_timeout_names_the_writer_and_how_to_clear_it(loaded: Loaded) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_WRITER, str(loaded.warehouse)],
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "HOLDING"
+        lock_file = loaded.warehouse.with_name(loaded.warehouse.name + ".lock")
+        assert lock_file.read_text().strip() == str(holder.pid)  # the holder is recorded
+        with pytest.raises(WarehouseLockTimeout) as raised:
+            load_warehouse(loaded.warehouse, loaded.inputs, lock_timeout_s=0.5)
+        assert str(raised.value) == (
+            f"warehouse {loaded.warehouse} is locked by another writer (pid {holder.pid}) "
+            "for more than 0.5s; wait for it or stop that process"
+        )
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+    load_warehouse(loaded.warehouse, loaded.inputs, lock_timeout_s=10)  # killed: lock freed
+    assert lock_file.read_text() == ""  # a writer clears its pid when it is done
