@@ -130,8 +130,8 @@ def test_a_bad_setting_stops_every_command(tmp_path, command):
 
 
 def test_a_mirror_without_filings_csv_is_one_line(tmp_path):
+    (tmp_path / "empty").mkdir()
     for mirror in (tmp_path / "empty", tmp_path / "missing"):
-        (tmp_path / "empty").mkdir(exist_ok=True)
         done = _cli(["run"], _env(tmp_path / "data", EDGAR_MIRROR=str(mirror)))
         _assert_one_line_error(done, f"EDGAR_MIRROR={str(mirror)!r}", "has no filings.csv")
 
