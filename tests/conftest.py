@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# The companies a test run tracks unless a test says otherwise (make_settings).
+TEST_COMPANIES = ("AMZN", "WMT")
 
 
 def corpus_dir() -> Path:
@@ -32,6 +34,40 @@ def corpus_rows(corpus: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+@pytest.fixture(scope="session")
+def tracked_rows(corpus_rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The rows of filings.csv for TEST_COMPANIES, the companies make_settings tracks."""
+    return rows_for(corpus_rows, TEST_COMPANIES)
+
+
+def rows_for(rows: list[dict[str, str]], tickers: Iterable[str]) -> list[dict[str, str]]:
+    """The rows of ``tickers``, in file order; fails if a ticker has no filing in the corpus."""
+    wanted = list(tickers)
+    if missing := [t for t in wanted if not any(r["ticker"] == t for r in rows)]:
+        pytest.fail(f"filings.csv has no filings of {missing}: the test needs them")
+    return [r for r in rows if r["ticker"] in wanted]
+
+
+def tickers_of(rows: list[dict[str, str]]) -> tuple[str, ...]:
+    """The tickers of ``rows``, each once, in file order."""
+    return tuple(dict.fromkeys(r["ticker"] for r in rows))
+
+
+def filing_order(row: dict[str, str]) -> tuple[str, str]:
+    """Sort key of the filings partitions: filing date, then accession number."""
+    return row["filing_date"], row["accession_number"]
+
+
+def newest(rows: list[dict[str, str]]) -> dict[str, str]:
+    """The most recently filed of ``rows``."""
+    return max(rows, key=filing_order)
+
+
+def oldest(rows: list[dict[str, str]]) -> dict[str, str]:
+    """The earliest filed of ``rows``."""
+    return min(rows, key=filing_order)
+
+
 @pytest.fixture
 def standin(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator:
     """A running EDGAR stand-in; requests (and so the downloader) go through it."""
@@ -49,7 +85,7 @@ def make_settings(tmp_path: Path, **overrides):
 
     values = {
         "data_dir": tmp_path / "data",
-        "companies": ("AMZN", "WMT"),
+        "companies": TEST_COMPANIES,
         "contact_company": "edgar-warehouse tests",
         "contact_email": "tests@example.com",
         "request_timeout_s": 1.0,

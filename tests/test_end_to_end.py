@@ -16,6 +16,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.conftest import TEST_COMPANIES, filing_order, newest, oldest
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 B = 1_000_000  # the filings state values in millions
 
@@ -39,6 +41,7 @@ def _env(data_dir: Path, corpus: Path) -> dict[str, str]:
         **os.environ,
         "EDGAR_DATA_DIR": str(data_dir),
         "EDGAR_MIRROR": str(corpus),
+        "EDGAR_COMPANIES": ",".join(TEST_COMPANIES),  # the README's default, said explicitly
         "DAGSTER_HOME": str(data_dir / "dagster"),
     }
 
@@ -118,12 +121,14 @@ def test_running_twice_leaves_the_warehouse_identical(pipeline_run):
     assert _dump(data_dir / "warehouse.duckdb") == dump_first
 
 
-def test_dagster_cli_materializes_a_partition_range(pipeline_run):
+def test_dagster_cli_materializes_a_partition_range(pipeline_run, tracked_rows):
     """A backfill of the 2023 filings through `dagster asset materialize --partition-range`."""
     data_dir, env, _, _, _ = pipeline_run
     facts = sorted((data_dir / "parquet" / "facts").rglob("*.parquet"))
     before = {p.name: p.stat().st_mtime_ns for p in facts}
-    first, last = "0001018724-23-000012", "0000104169-23-000097"  # filed 2023-08-04..2023-09-01
+    of_2023 = sorted((r for r in tracked_rows if r["filing_date"][:4] == "2023"), key=filing_order)
+    assert len(of_2023) >= 2, "the test needs two filings filed in 2023"
+    first, last = of_2023[0]["accession_number"], of_2023[-1]["accession_number"]
     _run(
         [
             sys.executable,
@@ -141,14 +146,14 @@ def test_dagster_cli_materializes_a_partition_range(pipeline_run):
         env,
     )
     changed = {p.name for p in facts if p.stat().st_mtime_ns != before[p.name]}
-    assert changed == {f"{first}.parquet", f"{last}.parquet"}
+    assert changed == {f"{r['accession_number']}.parquet" for r in of_2023}
 
 
-def test_dagster_job_execute_runs_the_main_job(pipeline_run):
+def test_dagster_job_execute_runs_the_main_job(pipeline_run, tracked_rows):
     data_dir, env, _, _, dump_first = pipeline_run
-    tags = {
-        "dagster/asset_partition_range_start": "0001018724-23-000004",
-        "dagster/asset_partition_range_end": "0001018724-26-000026",
+    tags = {  # every filing: the oldest to the newest
+        "dagster/asset_partition_range_start": oldest(tracked_rows)["accession_number"],
+        "dagster/asset_partition_range_end": newest(tracked_rows)["accession_number"],
     }
     _run(  # exits non-zero if any step fails
         [
@@ -169,12 +174,16 @@ def test_dagster_job_execute_runs_the_main_job(pipeline_run):
     assert _dump(data_dir / "warehouse.duckdb") == dump_first
 
 
-def test_status_and_query_commands(pipeline_run):
+def test_status_and_query_commands(pipeline_run, corpus_rows):
     _, env, _, _, _ = pipeline_run
     status = _run([sys.executable, "-m", "pipeline", "status"], env).stdout
     lines = {line.split()[0]: line.split()[1:] for line in status.splitlines() if line.strip()}
-    assert lines["AMZN"] == ["5", "5", "5"]  # downloaded, parsed, loaded
-    assert lines["WMT"] == ["3", "3", "3"]
+    for ticker in {r["ticker"] for r in corpus_rows}:
+        count = str(sum(r["ticker"] == ticker for r in corpus_rows))
+        if ticker in TEST_COMPANIES:
+            assert lines[ticker] == [count, count, count], ticker  # downloaded, parsed, loaded
+        else:
+            assert ticker not in lines  # not tracked
     assert "CY2024" in status and "FY2025" in status
 
     sql = (

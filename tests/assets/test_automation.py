@@ -17,9 +17,20 @@ from pipeline.edgar.standin import EdgarStandIn
 from pipeline.edgar.submissions import FilingRef
 from pipeline.resources import PipelineSettings
 from pipeline.xbrl.datasets import filing_file
-from tests.conftest import execute_job, make_settings, step_failures
+from tests.conftest import (
+    execute_job,
+    make_settings,
+    newest,
+    oldest,
+    rows_for,
+    step_failures,
+    tickers_of,
+)
 
-NEWEST_AMZN = "0001018724-26-000026"  # the Q2 2026 10-Q, filed 2026-07-31
+
+def cursor_of(row: dict[str, str]) -> str:
+    """The sensor's cursor value for a company whose newest filing is ``row``."""
+    return f"{row['filing_date']}|{row['accession_number']}"
 
 
 def _tick(defs, instance, settings, cursor):
@@ -32,8 +43,15 @@ def _tick(defs, instance, settings, cursor):
     return sensor(context)
 
 
-def test_sensor_requests_exactly_the_new_filing_then_nothing(corpus, tmp_path, monkeypatch):
-    with EdgarStandIn(corpus, exclude_accessions={NEWEST_AMZN}) as server:
+def test_sensor_requests_exactly_the_new_filing_then_nothing(
+    corpus, tracked_rows, tmp_path, monkeypatch
+):
+    # AMZN's newest filing is held back, then published as if just filed.
+    amzn = rows_for(tracked_rows, ["AMZN"])
+    new = newest(amzn)
+    new_key = new["accession_number"]
+    earlier = [r for r in tracked_rows if r is not new]
+    with EdgarStandIn(corpus, exclude_accessions={new_key}) as server:
         for key, value in server.client_env().items():
             monkeypatch.setenv(key, value)
         settings = make_settings(tmp_path)
@@ -41,37 +59,39 @@ def test_sensor_requests_exactly_the_new_filing_then_nothing(corpus, tmp_path, m
         instance = DagsterInstance.ephemeral()
         assert execute_job(defs, SYNC_JOB, instance).success
         known = instance.get_dynamic_partitions(FILINGS.name)
-        assert NEWEST_AMZN not in known and len(known) == 7
+        assert sorted(known) == sorted(r["accession_number"] for r in earlier)
 
         first = _tick(defs, instance, settings, None)
         assert not first.run_requests
         cursor = json.loads(first.cursor)
-        assert cursor["AMZN"] == "2025-02-07|0001018724-25-000004"
+        assert cursor == {
+            ticker: cursor_of(newest(rows_for(earlier, [ticker])))
+            for ticker in tickers_of(tracked_rows)
+        }
 
-        server.publish(NEWEST_AMZN)
+        server.publish(new_key)
         second = _tick(defs, instance, settings, first.cursor)
-        assert [r.partition_key for r in second.run_requests] == [NEWEST_AMZN]
-        assert second.run_requests[0].run_key == NEWEST_AMZN
-        assert [r.partition_keys for r in second.dynamic_partitions_requests] == [[NEWEST_AMZN]]
-        assert json.loads(second.cursor)["AMZN"] == f"2026-07-31|{NEWEST_AMZN}"
-        assert json.loads(second.cursor)["WMT"] == cursor["WMT"]
+        assert [r.partition_key for r in second.run_requests] == [new_key]
+        assert second.run_requests[0].run_key == new_key
+        assert [r.partition_keys for r in second.dynamic_partitions_requests] == [[new_key]]
+        assert json.loads(second.cursor) == {**cursor, "AMZN": cursor_of(new)}
 
         # Carry the request out as the daemon would: register the partition, run the job.
-        instance.add_dynamic_partitions(FILINGS.name, [NEWEST_AMZN])
-        tags = {"dagster/partition": NEWEST_AMZN}
+        instance.add_dynamic_partitions(FILINGS.name, [new_key])
+        tags = {"dagster/partition": new_key}
         result = execute_job(defs, MAIN_JOB, instance, tags)
         assert result.success, step_failures(result)
-        assert filing_file(settings.facts_dir, "AMZN", NEWEST_AMZN).exists()
+        assert filing_file(settings.facts_dir, "AMZN", new_key).exists()
         parsed = list(settings.facts_dir.rglob("*.parquet"))
-        assert [p.name for p in parsed] == [f"{NEWEST_AMZN}.parquet"]
+        assert [p.name for p in parsed] == [f"{new_key}.parquet"]
         catalog = pq.read_table(settings.catalog_path).column("accession_number").to_pylist()
-        assert NEWEST_AMZN in catalog
+        assert new_key in catalog
 
         third = _tick(defs, instance, settings, second.cursor)
         assert not third.run_requests
 
 
-def test_schedule_tick_requests_the_main_job_over_every_filing(standin, tmp_path):
+def test_schedule_tick_requests_the_main_job_over_every_filing(standin, tracked_rows, tmp_path):
     settings = make_settings(tmp_path)
     defs = build_definitions(settings)
     (tmp_path / "dagster").mkdir()
@@ -92,32 +112,31 @@ def test_schedule_tick_requests_the_main_job_over_every_filing(standin, tmp_path
     (request,) = data.run_requests
     assert request.job_name in (None, MAIN_JOB)
     assert request.run_key == "2026-11-20"
-    assert (
-        request.tags[RANGE_START_TAG] == keys[0] == "0001018724-23-000004"
-    )  # filed 2023-02-03, the oldest
-    assert request.tags[RANGE_END_TAG] == keys[-1] == NEWEST_AMZN
+    assert request.tags[RANGE_START_TAG] == keys[0] == oldest(tracked_rows)["accession_number"]
+    assert request.tags[RANGE_END_TAG] == keys[-1] == newest(tracked_rows)["accession_number"]
     assert schedule.job_name == MAIN_JOB
     assert schedule.cron_schedule == "0 6 20 2,5,8,11 *"
 
 
 def test_a_batch_of_new_filings_is_one_run_over_their_range():
+    amzn_10q = "0001018724-26-000026"
     refs = {
         "AMZN": [
-            FilingRef(date(2026, 7, 31), NEWEST_AMZN, "10-Q", date(2026, 6, 30), "a.htm", "1"),
+            FilingRef(date(2026, 7, 31), amzn_10q, "10-Q", date(2026, 6, 30), "a.htm", "1"),
             FilingRef(date(2025, 2, 7), "0001018724-25-000004", "10-K", None, "b.htm", "1"),
         ],
         "WMT": [FilingRef(date(2025, 3, 14), "0000104169-25-000021", "10-K", None, "c", "2")],
     }
     found, cursor = new_filings(refs, {}, known=["0001018724-25-000004"])
-    assert [r.accession_number for _, r in found] == ["0000104169-25-000021", NEWEST_AMZN]
+    assert [r.accession_number for _, r in found] == ["0000104169-25-000021", amzn_10q]
     assert cursor == {
-        "AMZN": f"2026-07-31|{NEWEST_AMZN}",
+        "AMZN": f"2026-07-31|{amzn_10q}",
         "WMT": "2025-03-14|0000104169-25-000021",
     }
     request = run_request_for(found)
     assert request.partition_key is None
     assert request.tags[RANGE_START_TAG] == "0000104169-25-000021"
-    assert request.tags[RANGE_END_TAG] == NEWEST_AMZN
+    assert request.tags[RANGE_END_TAG] == amzn_10q
     assert request.tags["edgar/company"] == "AMZN,WMT"
 
     single = run_request_for(found[:1])

@@ -13,7 +13,7 @@ from assets.partitions import FILINGS
 from pipeline.automation.partition_ranges import all_partitions_tags, partition_range_tags
 from pipeline.definitions import MAIN_JOB, SYNC_JOB, build_definitions
 from pipeline.xbrl.datasets import filing_file
-from tests.conftest import execute_job, make_settings, step_failures
+from tests.conftest import execute_job, filing_order, make_settings, step_failures
 
 AMZN_FY2024 = "0001018724-25-000004"
 WMT_FY2025 = "0000104169-25-000021"
@@ -43,13 +43,10 @@ def _line_item(settings, ticker, accession, item, start, end):
     return found[0]["value"]
 
 
-def test_partitions_are_registered_in_filing_date_order(synced, corpus_rows):
+def test_partitions_are_registered_in_filing_date_order(synced, tracked_rows):
     _, _, instance = synced
     keys = instance.get_dynamic_partitions(FILINGS.name)
-    expected = [
-        r["accession_number"]
-        for r in sorted(corpus_rows, key=lambda r: (r["filing_date"], r["accession_number"]))
-    ]
+    expected = [r["accession_number"] for r in sorted(tracked_rows, key=filing_order)]
     assert keys == expected
 
 

@@ -15,7 +15,7 @@ from assets.edgar import build_edgar_assets
 from pipeline.config import ConfigError, Settings
 from pipeline.edgar.download import filing_path
 from pipeline.resources import PipelineSettings
-from tests.conftest import make_settings, step_failures
+from tests.conftest import make_settings, step_failures, tickers_of
 
 
 def run_edgar_assets(settings: Settings):
@@ -43,7 +43,7 @@ def snapshot(settings: Settings) -> dict[str, tuple[str, int]]:
 
 
 def test_first_run_lands_every_filing_and_catalogs_it(standin, corpus_rows, tmp_path):
-    settings = make_settings(tmp_path)
+    settings = make_settings(tmp_path, companies=tickers_of(corpus_rows))  # every company
     result = run_edgar_assets(settings)
     assert result.success, step_failures(result)
     for row in corpus_rows:
@@ -83,28 +83,28 @@ def test_second_run_downloads_nothing_and_changes_nothing(standin, tmp_path):
     assert result.success
     assert snapshot(settings) == before
     assert standin.requests.count("/Archives/") == archives_before
-    for key in ("edgar/filings_amzn", "edgar/filings_wmt"):
-        mat = result.asset_materializations_for_node(key.replace("/", "__"))[0]
+    for ticker in settings.companies:
+        mat = result.asset_materializations_for_node(f"edgar__filings_{ticker.lower()}")[0]
         assert mat.metadata["downloaded"].value == 0
         assert mat.metadata["already_complete"].value > 0
 
 
-def test_a_429_then_success_is_retried(standin, corpus_rows, tmp_path):
-    target = corpus_rows[0]["accession_number"]
+def test_a_429_then_success_is_retried(standin, tracked_rows, tmp_path):
+    target = tracked_rows[0]["accession_number"]
     standin.faults.add(f"{target}.txt", 429, times=1)
     settings = make_settings(tmp_path)
     result = run_edgar_assets(settings)
     assert result.success, step_failures(result)
-    assert landed(settings, corpus_rows[0]).is_file()
+    assert landed(settings, tracked_rows[0]).is_file()
     assert standin.requests.count(f"{target}.txt", status=429) == 1
     assert standin.requests.count(f"{target}.txt", status=200) == 1
 
 
 @pytest.mark.parametrize("kind", [503, "silent"])
 def test_persistent_failure_ends_in_bounded_time_naming_the_accession(
-    standin, corpus_rows, tmp_path, kind
+    standin, tracked_rows, tmp_path, kind
 ):
-    bad = next(r for r in corpus_rows if r["ticker"] == "WMT")
+    bad = next(r for r in tracked_rows if r["ticker"] == "WMT")
     standin.faults.add(f"{bad['accession_number']}.txt", kind, times=None)
     settings = make_settings(tmp_path)
     started = time.monotonic()
@@ -118,13 +118,14 @@ def test_persistent_failure_ends_in_bounded_time_naming_the_accession(
     assert elapsed < 30
     assert not landed(settings, bad).exists()
     # The other filings, including the same company's, landed.
-    for row in corpus_rows:
+    assert sum(r["ticker"] == bad["ticker"] for r in tracked_rows) > 1
+    for row in tracked_rows:
         if row is not bad:
             assert landed(settings, row).is_file(), row["accession_number"]
 
 
-def test_a_body_that_trickles_in_is_cut_off_by_the_deadline(standin, corpus_rows, tmp_path):
-    bad = next(r for r in corpus_rows if r["ticker"] == "AMZN")
+def test_a_body_that_trickles_in_is_cut_off_by_the_deadline(standin, tracked_rows, tmp_path):
+    bad = next(r for r in tracked_rows if r["ticker"] == "AMZN")
     # Each piece arrives well within the 1 s read timeout; the whole takes 60 s.
     standin.faults.add(f"{bad['accession_number']}.txt", "trickle", times=None, delay=60)
     settings = make_settings(tmp_path, request_deadline_s=1.5, max_retries=1)
@@ -140,8 +141,8 @@ def test_a_body_that_trickles_in_is_cut_off_by_the_deadline(standin, corpus_rows
 
 
 @pytest.mark.parametrize("kind", ["truncated", "truncated-close"])
-def test_a_truncated_body_is_never_left_as_a_complete_filing(standin, corpus_rows, tmp_path, kind):
-    bad = corpus_rows[1]
+def test_a_truncated_body_is_never_left_as_a_complete_filing(standin, tracked_rows, tmp_path, kind):
+    bad = tracked_rows[1]
     standin.faults.add(f"{bad['accession_number']}.txt", kind, times=None)
     settings = make_settings(tmp_path)
     result = run_edgar_assets(settings)
@@ -159,7 +160,7 @@ def test_a_truncated_body_is_never_left_as_a_complete_filing(standin, corpus_row
 
 
 def test_paging_files_of_the_submissions_index_are_followed(
-    corpus, corpus_rows, tmp_path, monkeypatch
+    corpus, tracked_rows, tmp_path, monkeypatch
 ):
     from pipeline.edgar.standin import EdgarStandIn
 
@@ -169,8 +170,8 @@ def test_paging_files_of_the_submissions_index_are_followed(
         settings = make_settings(tmp_path)
         assert run_edgar_assets(settings).success
         assert server.requests.count("-submissions-001.json") >= 1
-    for row in corpus_rows:
-        assert landed(settings, row).is_file()
+    for row in tracked_rows:
+        assert landed(settings, row).is_file(), row["accession_number"]
 
 
 def test_live_mode_without_contact_identity_is_a_clear_error(standin, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 import subprocess
@@ -18,6 +19,7 @@ from sec_edgar_downloader import Downloader
 
 from pipeline.edgar.standin import EdgarStandIn, FaultKind, load_rows
 from pipeline.edgar.submission_file import completeness_problem, iter_documents, parse_header
+from tests.conftest import newest, rows_for, tickers_of
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = Path(os.environ.get("EDGAR_CORPUS", REPO.parent / "shared" / "edgar"))
@@ -28,7 +30,6 @@ pytestmark = pytest.mark.skipif(
 UA = {"User-Agent": "Edgar Warehouse tests tests@example.com"}
 TICKERS_URL = "https://www.sec.gov/files/company_tickers_exchange.json"
 AMZN_JSON = "https://data.sec.gov/submissions/CIK0001018724.json"
-NEWEST = "0001018724-26-000026"  # AMZN 10-Q, filed 2026-07-31: the newest in the corpus
 TIMEOUT = (5, 10)
 
 
@@ -56,74 +57,99 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[EdgarStandIn]:
         yield standin
 
 
-def download_all(folder: Path) -> Downloader:
+def download_all(folder: Path, tickers: tuple[str, ...]) -> Downloader:
     dl = Downloader("Edgar Warehouse tests", "tests@example.com", folder)
-    for ticker in ("AMZN", "WMT"):
+    for ticker in tickers:
         dl.get("10-K", ticker, include_amends=True, before=date.today())
         dl.get("10-Q", ticker, include_amends=True, before=date.today())
     return dl
 
 
-def assert_all_downloaded(folder: Path) -> None:
-    for row in load_rows(CORPUS):
-        base_form = row.form.removesuffix("/A")
-        path = folder / "sec-edgar-filings" / row.ticker / base_form / row.accession_number
+def assert_all_downloaded(folder: Path, rows: list[dict[str, str]]) -> None:
+    """Exactly the filings of ``rows`` (filings.csv) landed, each with the header it states."""
+    landed = sorted(p.parent.name for p in folder.rglob("full-submission.txt"))
+    assert landed == sorted(r["accession_number"] for r in rows)
+    for row in rows:
+        base_form = row["form"].removesuffix("/A")
+        path = folder / "sec-edgar-filings" / row["ticker"] / base_form / row["accession_number"]
         data = (path / "full-submission.txt").read_bytes()
         assert completeness_problem(data) is None
         header = parse_header(data)
-        assert header.accession_number == row.accession_number
-        assert header.form == row.form
-        assert header.filing_date == row.filing_date
-        assert header.period_of_report == row.report_date
-        assert header.cik == row.cik
-        assert header.company_name == row.company
-        assert header.fiscal_year_end == row.fiscal_year_end
+        assert header.accession_number == row["accession_number"]
+        assert header.form == row["form"]
+        assert header.filing_date == date.fromisoformat(row["filing_date"])
+        assert header.period_of_report == date.fromisoformat(row["report_date"])
+        assert header.cik == row["cik"]
+        assert header.company_name == row["company"]
+        assert header.fiscal_year_end == row["fiscal_year_end"]
+        files = row["files"].split(";")
         docs = list(iter_documents(data))
-        assert [d.filename for d in docs if d.filename != row.primary_document] == [
-            f for f in row.files if f != row.primary_document
+        assert [d.filename for d in docs if d.filename != row["primary_document"]] == [
+            f for f in files if f != row["primary_document"]
         ]
-        assert [d.sequence for d in docs] == list(range(1, len(row.files) + 1))
+        assert [d.sequence for d in docs] == list(range(1, len(files) + 1))
+
+
+def page_count(rows: list[dict[str, str]], ticker: str, recent_limit: int) -> int:
+    """How many paging files a company's submissions index has (page size = recent_limit)."""
+    older = sum(r["ticker"] == ticker for r in rows) - recent_limit
+    return math.ceil(max(older, 0) / recent_limit)
+
+
+def page_name(cik: str, number: int) -> str:
+    return f"CIK{cik}-submissions-{number:03d}.json"
 
 
 # -- the downloader, end to end -----------------------------------------------------------
 
 
 def test_downloader_gets_every_filing_through_the_proxy(
-    server: EdgarStandIn, tmp_path: Path
+    server: EdgarStandIn, corpus_rows: list[dict[str, str]], tmp_path: Path
 ) -> None:
-    download_all(tmp_path)
-    assert_all_downloaded(tmp_path)
+    download_all(tmp_path, tickers_of(corpus_rows))
+    assert_all_downloaded(tmp_path, corpus_rows)
     gets = [r for r in server.requests if r.method == "GET"]
     assert all(r.status == 200 for r in gets)
     assert all("@" in r.user_agent for r in gets)
-    assert server.requests.count("/Archives/") == len(load_rows(CORPUS))
+    assert server.requests.count("/Archives/") == len(corpus_rows)
     # The downloader's own limiter: 10 per second (+1 for arrival jitter at the server).
     assert server.requests.max_in_window(1.0) <= 11
 
 
-def test_paging_with_recent_limit_two(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_paging_with_recent_limit_two(
+    monkeypatch: pytest.MonkeyPatch, corpus_rows: list[dict[str, str]], tmp_path: Path
+) -> None:
+    pages = {
+        row["cik"]: page_count(corpus_rows, row["ticker"], recent_limit=2) for row in corpus_rows
+    }
+    assert max(pages.values()) >= 2, "the corpus is too small to need two paging files"
     with EdgarStandIn(CORPUS, recent_limit=2) as standin:
         use_standin(monkeypatch, standin)
-        download_all(tmp_path)
-        assert_all_downloaded(tmp_path)
-        assert standin.requests.count("CIK0001018724-submissions-002.json") >= 1
-        assert standin.requests.count("CIK0000104169-submissions-001.json") >= 1
+        download_all(tmp_path, tickers_of(corpus_rows))
+        assert_all_downloaded(tmp_path, corpus_rows)
+        for cik, count in pages.items():
+            for number in range(1, count + 1):
+                assert standin.requests.count(page_name(cik, number)) >= 1, (cik, number)
+            assert standin.requests.count(page_name(cik, count + 1)) == 0, cik
 
 
-def test_submissions_json_shape_and_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_submissions_json_shape_and_pages(
+    monkeypatch: pytest.MonkeyPatch, corpus_rows: list[dict[str, str]]
+) -> None:
+    amzn = rows_for(corpus_rows, ["AMZN"])
+    pages = page_count(corpus_rows, "AMZN", recent_limit=2)
     with EdgarStandIn(CORPUS, recent_limit=2) as standin:
         use_standin(monkeypatch, standin)
         top = requests.get(AMZN_JSON, headers=UA, timeout=TIMEOUT).json()
         assert top["cik"] == "1018724" and top["tickers"] == ["AMZN"]
         assert top["fiscalYearEnd"] == "1231"
         recent = top["filings"]["recent"]
-        assert recent["accessionNumber"][0] == NEWEST
-        assert len(recent["accessionNumber"]) == 2
-        assert {len(v) for v in recent.values()} == {2}
+        assert recent["accessionNumber"][0] == newest(amzn)["accession_number"]
+        assert len(recent["accessionNumber"]) == min(2, len(amzn))
+        assert {len(v) for v in recent.values()} == {min(2, len(amzn))}
         files = top["filings"]["files"]
         assert [f["name"] for f in files] == [
-            "CIK0001018724-submissions-001.json",
-            "CIK0001018724-submissions-002.json",
+            page_name("0001018724", n) for n in range(1, pages + 1)
         ]
         seen = list(recent["accessionNumber"])
         for f in files:
@@ -135,27 +161,34 @@ def test_submissions_json_shape_and_pages(monkeypatch: pytest.MonkeyPatch) -> No
                 page["filingDate"][0] == f["filingTo"] and page["filingDate"][-1] == f["filingFrom"]
             )
             seen += page["accessionNumber"]
-        amzn = [r for r in load_rows(CORPUS) if r.ticker == "AMZN"]
-        newest_first = sorted(amzn, key=lambda r: r.filing_date, reverse=True)
-        assert seen == [r.accession_number for r in newest_first]
-        missing = "https://data.sec.gov/submissions/CIK0001018724-submissions-009.json"
+        newest_first = sorted(
+            amzn, key=lambda r: (r["filing_date"], r["accession_number"]), reverse=True
+        )
+        assert seen == [r["accession_number"] for r in newest_first]
+        missing = f"https://data.sec.gov/submissions/{page_name('0001018724', pages + 1)}"
         assert requests.get(missing, headers=UA, timeout=TIMEOUT).status_code == 404
 
 
-def test_ticker_map(server: EdgarStandIn) -> None:
+def test_ticker_map(server: EdgarStandIn, corpus_rows: list[dict[str, str]]) -> None:
     body = requests.get(TICKERS_URL, headers=UA, timeout=TIMEOUT).json()
     assert body["fields"] == ["cik", "name", "ticker", "exchange"]
     assert [1018724, "AMAZON COM INC", "AMZN", "Nasdaq"] in body["data"]
-    assert {row[2] for row in body["data"]} == {"AMZN", "WMT"}
+    # One entry per company of the corpus, with the CIK and name filings.csv gives it.
+    companies = {(int(r["cik"]), r["company"], r["ticker"]) for r in corpus_rows}
+    assert sorted((cik, name, ticker) for cik, name, ticker, _ in body["data"]) == sorted(companies)
 
 
-def test_documents_and_404s(server: EdgarStandIn) -> None:
+def test_documents_and_404s(server: EdgarStandIn, corpus_rows: list[dict[str, str]]) -> None:
     inline = "0001018724-25-000004"
     got = requests.get(archive_url(inline, "amzn-20241231.htm"), headers=UA, timeout=TIMEOUT)
     assert got.status_code == 200
     assert got.content == (CORPUS / "AMZN" / inline / "amzn-20241231.htm").read_bytes()
-    # The newest 10-Q has only its XBRL instance: no primary document to serve.
-    assert requests.get(archive_url(NEWEST, "amzn-20260630.htm"), headers=UA).status_code == 404
+    # Filings stored with only their XBRL instance: no primary document to serve.
+    bare = [r for r in corpus_rows if r["primary_document"] not in r["files"].split(";")]
+    assert bare, "filings.csv has no filing without its primary document"
+    for row in bare:
+        url = archive_url(row["accession_number"], row["primary_document"])
+        assert requests.get(url, headers=UA, timeout=TIMEOUT).status_code == 404, url
     for url in (
         "https://www.sec.gov/Archives/edgar/data/1018724/000101872499000001/x.txt",
         "https://www.sec.gov/cgi-bin/browse-edgar?action=getcompany",
@@ -304,40 +337,46 @@ def test_fault_truncated_close_with_full_content_length(server: EdgarStandIn) ->
 
 
 def test_downloader_skips_a_filing_whose_download_fails(
-    server: EdgarStandIn, tmp_path: Path
+    server: EdgarStandIn, corpus_rows: list[dict[str, str]], tmp_path: Path
 ) -> None:
-    failing = "0000104169-24-000056"
+    tenks = [r["accession_number"] for r in rows_for(corpus_rows, ["WMT"]) if r["form"] == "10-K"]
+    assert len(tenks) >= 2, "the test needs two WMT 10-Ks in filings.csv"
+    failing = tenks[-1]
     server.faults.add(archive_url(failing), 503, times=None)
     dl = Downloader("Edgar Warehouse tests", "tests@example.com", tmp_path)
-    assert dl.get("10-K", "WMT", before=date.today()) == 1
+    assert dl.get("10-K", "WMT", before=date.today()) == len(tenks) - 1
     filings = tmp_path / "sec-edgar-filings" / "WMT" / "10-K"
-    assert sorted(p.name for p in filings.iterdir()) == ["0000104169-25-000021"]
+    assert sorted(p.name for p in filings.iterdir()) == sorted(set(tenks) - {failing})
 
 
 # -- the corpus at run time ------------------------------------------------------------------
 
 
 def test_publish_makes_one_new_filing_appear(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, corpus_rows: list[dict[str, str]], tmp_path: Path
 ) -> None:
-    with EdgarStandIn(CORPUS, exclude_accessions=[NEWEST]) as standin:
+    amzn = rows_for(corpus_rows, ["AMZN"])
+    latest = newest(amzn)
+    new, form = latest["accession_number"], latest["form"]
+    earlier = sum(r["form"] == form and r is not latest for r in amzn)
+    with EdgarStandIn(CORPUS, exclude_accessions=[new]) as standin:
         use_standin(monkeypatch, standin)
         before = requests.get(AMZN_JSON, headers=UA, timeout=TIMEOUT).json()
-        assert NEWEST not in before["filings"]["recent"]["accessionNumber"]
-        assert requests.get(archive_url(NEWEST), headers=UA, timeout=TIMEOUT).status_code == 404
+        assert new not in before["filings"]["recent"]["accessionNumber"]
+        assert requests.get(archive_url(new), headers=UA, timeout=TIMEOUT).status_code == 404
         dl = Downloader("Edgar Warehouse tests", "tests@example.com", tmp_path)
-        assert dl.get("10-Q", "AMZN", before=date.today()) == 1
+        assert dl.get(form, "AMZN", before=date.today()) == earlier
 
-        standin.publish(NEWEST)
+        standin.publish(new)
         after = requests.get(AMZN_JSON, headers=UA, timeout=TIMEOUT).json()
-        new = set(after["filings"]["recent"]["accessionNumber"]) - set(
+        appeared = set(after["filings"]["recent"]["accessionNumber"]) - set(
             before["filings"]["recent"]["accessionNumber"]
         )
-        assert new == {NEWEST}
-        assert after["filings"]["recent"]["accessionNumber"][0] == NEWEST
-        assert dl.get("10-Q", "AMZN", before=date.today()) == 2
-        saved = tmp_path / "sec-edgar-filings" / "AMZN" / "10-Q" / NEWEST / "full-submission.txt"
-        assert parse_header(saved.read_bytes()).accession_number == NEWEST
+        assert appeared == {new}
+        assert after["filings"]["recent"]["accessionNumber"][0] == new
+        assert dl.get(form, "AMZN", before=date.today()) == earlier + 1
+        saved = tmp_path / "sec-edgar-filings" / "AMZN" / form / new / "full-submission.txt"
+        assert parse_header(saved.read_bytes()).accession_number == new
 
 
 def test_add_filing_with_in_memory_files(server: EdgarStandIn) -> None:
