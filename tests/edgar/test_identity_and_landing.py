@@ -1,0 +1,155 @@
+"""Company identity (one CIK, one folder), landing paths and manifests, header checks."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from pipeline.edgar.companies import UnknownCompanyError, resolve_company
+from pipeline.edgar.landing import (
+    SUBMISSION_FILE,
+    LandingManifest,
+    file_digest,
+    filing_path,
+    landed_problem,
+    read_manifest,
+    write_manifest,
+)
+from pipeline.edgar.submission_file import (
+    SubmissionDocument,
+    SubmissionFormatError,
+    SubmissionHeader,
+    build_submission,
+    iter_documents,
+    parse_header,
+)
+from pipeline.identifiers import UnsafeIdentifierError
+
+# In map order, as SEC lists it: a company's main ticker first.
+TICKER_MAP = {"GOOGL": "0001652044", "GOOG": "0001652044", "AMZN": "0001018724"}
+
+
+@pytest.mark.parametrize(
+    ("configured", "cik", "ticker"),
+    [
+        ("AMZN", "0001018724", "AMZN"),
+        ("0001018724", "0001018724", "AMZN"),
+        ("1018724", "0001018724", "AMZN"),
+        ("GOOG", "0001652044", "GOOGL"),
+        ("GOOGL", "0001652044", "GOOGL"),
+        ("0000000042", "0000000042", "0000000042"),  # a CIK with no ticker: its own folder
+    ],
+)
+def test_every_name_of_a_company_resolves_to_one_cik_and_folder(configured, cik, ticker):
+    identity = resolve_company(configured, TICKER_MAP)
+    assert (identity.cik, identity.ticker) == (cik, ticker)
+    assert identity.is_alias == (configured != ticker)
+
+
+def test_an_unknown_ticker_is_named():
+    with pytest.raises(UnknownCompanyError, match=r"^ticker 'ZZZZ' is not in SEC's ticker map"):
+        resolve_company("ZZZZ", TICKER_MAP)
+
+
+def test_a_map_ticker_that_fails_its_check_is_never_a_folder():
+    identity = resolve_company("0000000007", {"../X": "0000000007", "OK-A": "0000000007"})
+    assert identity.ticker == "OK-A"
+
+
+@pytest.mark.parametrize(
+    ("company", "form", "accession"),
+    [
+        ("AMZN", "10-K", "../../../../escape/pwned"),
+        ("../AMZN", "10-K", "0001018724-24-000008"),
+        ("amzn", "10-K", "0001018724-24-000008"),
+        ("1018724", "10-K", "0001018724-24-000008"),  # CIK folders are 10 digits
+        ("AMZN", "10-K/A", "0001018724-24-000008"),
+        ("AMZN", "..", "0001018724-24-000008"),
+    ],
+)
+def test_landing_paths_refuse_unsafe_parts(tmp_path, company, form, accession):
+    with pytest.raises(UnsafeIdentifierError):
+        filing_path(tmp_path, company, form, accession)
+
+
+def _submission(acc: str = "0001018724-24-000008", cik: str = "0001018724") -> bytes:
+    header = SubmissionHeader(acc, "10-K", date(2023, 12, 31), date(2024, 2, 2), cik, "X", "1231")
+    return build_submission(header, [SubmissionDocument("10-K", 1, "a.htm", "10-K", b"<html/>")])
+
+
+def test_a_manifest_matches_its_file_until_the_file_changes(tmp_path):
+    path = filing_path(tmp_path, "AMZN", "10-K", "0001018724-24-000008")
+    path.parent.mkdir(parents=True)
+    assert landed_problem(path.parent) == "not downloaded"
+    path.write_bytes(_submission())
+    assert "no landing.json" in landed_problem(path.parent)
+    sha256, size = file_digest(path)
+    header = parse_header(path.read_bytes())
+    manifest = LandingManifest(
+        header.accession_number, sha256, size, "2026-01-01T00:00:00+00:00", header.cik,
+        header.form, header.filing_date, header.period_of_report, header.fiscal_year_end,
+        header.company_name,
+    )  # fmt: skip
+    write_manifest(path.parent, manifest)
+    assert read_manifest(path.parent) == manifest
+    assert landed_problem(path.parent) is None
+
+    path.write_bytes(path.read_bytes().replace(b"<html/>", b"<html />"))
+    problem = landed_problem(path.parent)
+    assert "changed since it landed" in problem and sha256[:12] in problem
+    assert str(path.parent / SUBMISSION_FILE) in problem
+
+
+def test_a_manifest_for_another_folder_is_not_trusted(tmp_path):
+    folder = tmp_path / "0001018724-24-000009"
+    folder.mkdir()
+    manifest = LandingManifest(
+        "0001018724-24-000008", "0" * 64, 1, "t", "0001018724", "10-K", date(2024, 2, 2),
+        None, None, "X",
+    )  # fmt: skip
+    write_manifest(folder, manifest)
+    with pytest.raises(ValueError, match="names accession 0001018724-24-000008"):
+        read_manifest(folder)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        (
+            b"ACCESSION NUMBER:\t\t0001018724-24-000008",
+            b"ACCESSION NUMBER:\t\t../../x",
+            "accession",
+        ),
+        (b"CENTRAL INDEX KEY:\t\t\t0001018724", b"CENTRAL INDEX KEY:\t\t\t../1", "CIK"),
+        (b"CONFORMED SUBMISSION TYPE:\t10-K", b"CONFORMED SUBMISSION TYPE:\t../10-K", "form"),
+    ],
+)
+def test_header_values_are_checked(old, new, says):
+    data = _submission()
+    assert old in data
+    with pytest.raises(SubmissionFormatError, match=f"{says}.*SEC header of f.txt is refused"):
+        parse_header(data.replace(old, new), where="f.txt")
+
+
+def test_document_names_are_checked():
+    data = _submission().replace(b"<FILENAME>a.htm", b"<FILENAME>../../a.htm")
+    with pytest.raises(SubmissionFormatError, match=re.escape("document name '../../a.htm'")):
+        list(iter_documents(data, where="f.txt"))
+
+
+def test_the_corpus_headers_pass(corpus_rows, corpus: Path):
+    from pipeline.edgar.standin import EdgarStandIn
+
+    server = EdgarStandIn(corpus)
+    for row in corpus_rows:
+        data = server.corpus.archive_file(
+            int(row["cik"]),
+            row["accession_number"].replace("-", ""),
+            f"{row['accession_number']}.txt",
+        )
+        header = parse_header(data)
+        assert (header.accession_number, header.cik) == (row["accession_number"], row["cik"])
+        assert [d.filename for d in iter_documents(data)]
