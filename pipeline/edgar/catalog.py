@@ -92,6 +92,7 @@ def _landed_rows(landing_dir: Path, ticker: str) -> Iterable[dict]:
     for path in sorted(folder.glob(f"*/*/{SUBMISSION_FILE}")):
         try:
             check_accession(path.parent.name, f"the landing folder of {ticker}")
+            contained_path(landing_dir, str(path.relative_to(landing_dir)), source="the catalog")
             manifest = read_manifest(path.parent)
         except ValueError as exc:
             log.error("not catalogued: %s", exc)

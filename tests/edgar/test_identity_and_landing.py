@@ -153,3 +153,31 @@ def test_the_corpus_headers_pass(corpus_rows, corpus: Path):
         header = parse_header(data)
         assert (header.accession_number, header.cik) == (row["accession_number"], row["cik"])
         assert [d.filename for d in iter_documents(data)]
+
+
+def _land(folder: Path, acc: str) -> None:
+    folder.mkdir(parents=True)
+    path = folder / SUBMISSION_FILE
+    path.write_bytes(_submission(acc))
+    sha256, size = file_digest(path)
+    write_manifest(
+        folder,
+        LandingManifest(
+            acc, sha256, size, "t", "0001018724", "10-K", date(2024, 2, 2), None, "1231", "X"
+        ),
+    )
+
+
+def test_the_catalog_never_follows_a_link_out_of_the_landing_folder(tmp_path):
+    from pipeline.edgar.catalog import build_catalog
+
+    landing = tmp_path / "data" / "landing"
+    inside = filing_path(landing, "AMZN", "10-K", "0001018724-24-000008").parent
+    _land(inside, "0001018724-24-000008")
+    outside = tmp_path / "elsewhere" / "0001018724-24-000009"
+    _land(outside, "0001018724-24-000009")
+    (inside.parent / outside.name).symlink_to(outside, target_is_directory=True)
+
+    rows = build_catalog(landing, ("AMZN",)).to_pylist()
+    assert [r["accession_number"] for r in rows] == ["0001018724-24-000008"]
+    assert rows[0]["status"] == "landed" and rows[0]["path"] == str(inside / SUBMISSION_FILE)
