@@ -5,34 +5,55 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipeline.config import Settings
-from pipeline.edgar.download import ROOT_FOLDER, SUBMISSION_FILE
 
 
 @dataclass(frozen=True)
 class CompanyStatus:
-    """Per-company counts at each layer."""
+    """Per-company counts of filings at each layer (the company as the catalog names it)."""
 
     company: str
     downloaded: int
     parsed: int
+    failed: int  # did not download, or did not parse
     loaded: int | None  # filings in the warehouse; None when there is no warehouse
 
 
+def _catalog_rows(settings: Settings) -> list[dict]:
+    import pyarrow.parquet as pq
+
+    if not settings.catalog_path.is_file():
+        return []
+    return pq.read_table(settings.catalog_path).to_pylist()
+
+
 def company_status(settings: Settings, loaded: dict[str, int] | None) -> list[CompanyStatus]:
-    """Counts of downloaded, parsed and loaded filings for each tracked company."""
-    rows = []
-    for company in settings.companies:
-        landing = settings.landing_dir / ROOT_FOLDER / company
-        parsed_dir = settings.facts_dir / f"ticker={company}"
-        rows.append(
+    """Counts per company: one row per company in the catalog (aliases are one company),
+    plus a zero row for a configured company with no filings catalogued at all."""
+    from pipeline.xbrl.datasets import filing_file
+
+    rows = _catalog_rows(settings)
+    ticker_of = {r["cik"]: r["ticker"] for r in rows} | {r["ticker"]: r["ticker"] for r in rows}
+    # Configured order (an alias maps to its company), then anything else catalogued.
+    names = [ticker_of.get(c, c) for c in settings.companies]
+    names += sorted({r["ticker"] for r in rows})
+    result = []
+    for ticker in dict.fromkeys(names):
+        mine = [r for r in rows if r["ticker"] == ticker]
+        result.append(
             CompanyStatus(
-                company=company,
-                downloaded=len(list(landing.glob(f"*/*/{SUBMISSION_FILE}"))),
-                parsed=len(list(parsed_dir.glob("*.parquet"))),
-                loaded=None if loaded is None else loaded.get(company, 0),
+                company=ticker,
+                downloaded=sum(1 for r in mine if r["status"] != "download_failed"),
+                parsed=sum(
+                    1
+                    for r in mine
+                    if r["status"] == "landed"
+                    and filing_file(settings.facts_dir, ticker, r["accession_number"]).is_file()
+                ),
+                failed=sum(1 for r in mine if r["status"] != "landed"),
+                loaded=None if loaded is None else loaded.get(ticker, 0),
             )
         )
-    return rows
+    return result
 
 
 def loaded_filings(con) -> dict[str, int]:
@@ -55,11 +76,4 @@ LIMIT 1
 
 def failed_filings(settings: Settings) -> list[dict]:
     """Catalog rows of filings that did not download or parse, with their reasons."""
-    import pyarrow.parquet as pq
-
-    if not settings.catalog_path.is_file():
-        return []
-    table = pq.read_table(settings.catalog_path)
-    if "status" not in table.column_names:
-        return []
-    return [row for row in table.to_pylist() if row["status"] != "landed"]
+    return [row for row in _catalog_rows(settings) if row["status"] != "landed"]

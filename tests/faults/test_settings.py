@@ -159,7 +159,7 @@ def _status_rows(stdout: str) -> list[tuple[str, ...]]:
     start = next(i for i, line in enumerate(lines) if line.split()[:1] == ["company"]) + 1
     rows = []
     for line in lines[start:]:
-        if len(line.split()) != 4:
+        if len(line.split()) != 5:
             break
         rows.append(tuple(line.split()))
     return rows
@@ -199,8 +199,8 @@ def test_duplicate_companies_are_merged_for_a_run(built, corpus_rows):
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert f"Companies {', '.join(built.tickers)} against offline mirror" in done.stdout
     per_ticker = Counter(row["ticker"] for row in corpus_rows)
-    expected = [(t, *[str(per_ticker[t])] * 3) for t in built.tickers]
-    assert _status_rows(done.stdout) == expected  # every filing once: downloaded, parsed, loaded
+    expected = [(t, *[str(per_ticker[t])] * 3, "0") for t in built.tickers]
+    assert _status_rows(done.stdout) == expected  # every filing once; none failed
 
 
 QUERY = (
