@@ -105,3 +105,17 @@ def execute_job(defs, job_name: str, instance, tags: dict[str, str] | None = Non
 def step_failures(result) -> list[str]:
     """The error messages of a run's failed steps."""
     return [e.step_failure_data.error.message for e in result.all_events if e.is_step_failure]
+
+
+def failed_checks(result) -> dict[str, tuple[int, str]]:
+    """A run's failed ERROR-severity checks: "asset/check" -> (failing rows, their table)."""
+    from dagster import AssetCheckSeverity
+
+    return {
+        f"{e.asset_key.to_user_string()}/{e.check_name}": (
+            e.metadata["failing_rows"].value,
+            e.metadata["rows"].value,
+        )
+        for e in result.get_asset_check_evaluations()
+        if not e.passed and e.severity == AssetCheckSeverity.ERROR
+    }

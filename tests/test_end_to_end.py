@@ -181,7 +181,8 @@ def test_status_and_query_commands(pipeline_run, corpus_rows):
     for ticker in {r["ticker"] for r in corpus_rows}:
         count = str(sum(r["ticker"] == ticker for r in corpus_rows))
         if ticker in TEST_COMPANIES:
-            assert lines[ticker] == [count, count, count], ticker  # downloaded, parsed, loaded
+            # downloaded, parsed, loaded, failed
+            assert lines[ticker] == [count, count, count, "0"], ticker
         else:
             assert ticker not in lines  # not tracked
     assert "CY2024" in status and "FY2025" in status

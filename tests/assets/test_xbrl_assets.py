@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,7 +15,13 @@ from assets.partitions import FILINGS
 from pipeline.automation.partition_ranges import all_partitions_tags, partition_range_tags
 from pipeline.definitions import MAIN_JOB, SYNC_JOB, build_definitions
 from pipeline.xbrl.datasets import filing_file
-from tests.conftest import execute_job, filing_order, make_settings, step_failures
+from tests.conftest import (
+    execute_job,
+    failed_checks,
+    filing_order,
+    make_settings,
+    step_failures,
+)
 
 AMZN_FY2024 = "0001018724-25-000004"
 WMT_FY2025 = "0000104169-25-000021"
@@ -77,28 +85,35 @@ def test_reparsing_replaces_a_filings_rows(synced):
     assert again.equals(first)
 
 
-def test_a_bad_filing_is_named_and_the_others_still_land(synced):
+def test_a_bad_filing_is_named_and_the_others_still_land(standin, synced):
     settings, defs, instance = synced
     keys = instance.get_dynamic_partitions(FILINGS.name)
     assert execute_job(defs, MAIN_JOB, instance, all_partitions_tags(keys)).success
     good_before = pq.read_table(filing_file(settings.facts_dir, "WMT", WMT_FY2025))
 
-    # Corrupt one landed filing: keep the SEC header, garble the XBRL document.
+    # EDGAR now serves one filing damaged (its facts name a context that does not exist),
+    # and the landed copy is gone, so the run downloads the damaged one. (A landed file
+    # changed on disk would be noticed and downloaded again, so it cannot stand in here.)
     catalog = {r["accession_number"]: r for r in pq.read_table(settings.catalog_path).to_pylist()}
-    bad = catalog[AMZN_FY2024]
-    landed = Path(bad["path"])
-    data = landed.read_bytes()
-    cut = data.index(b"<XBRL>") + 5000
-    landed.write_bytes(data[:cut] + b"\n</XBRL>\n</TEXT>\n</DOCUMENT>\n</SEC-DOCUMENT>\n")
+    landed = Path(catalog[AMZN_FY2024]["path"])
+    context = re.search(rb'<ix:nonFraction\b[^>]*?(contextRef="[^"]+")', landed.read_bytes())
+    assert context, "no numeric fact in the filing"
+    standin.faults.add(
+        f"{AMZN_FY2024}.txt", "replace", times=None, old=context[1], new=b'contextRef="c-none"'
+    )
+    shutil.rmtree(landed.parent)
     previous_bad = pq.read_table(filing_file(settings.facts_dir, "AMZN", AMZN_FY2024))
     for path in settings.facts_dir.rglob("*.parquet"):
         if AMZN_FY2024 not in path.name:
             path.unlink()
 
     result = execute_job(defs, MAIN_JOB, instance, all_partitions_tags(keys))
-    assert not result.success
-    messages = step_failures(result)
-    assert len(messages) == 1 and AMZN_FY2024 in messages[0]
+    # No step fails; the parse check (ERROR severity) names the bad filing, and only it.
+    assert step_failures(result) == []
+    failures = failed_checks(result)
+    assert list(failures) == ["xbrl/facts/every_filing_parsed"], failures
+    count, rows = failures["xbrl/facts/every_filing_parsed"]
+    assert count == 1 and AMZN_FY2024 in rows and "c-none" in rows, rows
     # Every other filing landed again; the bad one's previous rows were not lost.
     assert len(list(settings.facts_dir.rglob("*.parquet"))) == len(keys)
     assert pq.read_table(filing_file(settings.facts_dir, "WMT", WMT_FY2025)).equals(good_before)

@@ -15,7 +15,7 @@ from assets.edgar import build_edgar_assets
 from pipeline.config import ConfigError, Settings
 from pipeline.edgar.download import filing_path
 from pipeline.resources import PipelineSettings
-from tests.conftest import make_settings, step_failures, tickers_of
+from tests.conftest import failed_checks, make_settings, step_failures, tickers_of
 
 
 def run_edgar_assets(settings: Settings):
@@ -29,6 +29,21 @@ def run_edgar_assets(settings: Settings):
 def landed(settings: Settings, row: dict[str, str]) -> Path:
     base_form = row["form"].removesuffix("/A")
     return filing_path(settings.landing_dir, row["ticker"], base_form, row["accession_number"])
+
+
+def named_failure(result, row: dict[str, str]) -> str:
+    """The one failure of a download run: ``row``'s company's all_filings_landed check.
+
+    A filing that cannot be downloaded fails no step (the others flow on); its company's
+    ERROR-severity check names it, and only it. Returns the reason table of that check.
+    """
+    assert step_failures(result) == []
+    failures = failed_checks(result)
+    check = f"edgar/filings_{row['ticker'].lower()}/all_filings_landed"
+    assert list(failures) == [check], failures
+    count, rows = failures[check]
+    assert count == 1 and row["accession_number"] in rows, rows
+    return rows
 
 
 def snapshot(settings: Settings) -> dict[str, tuple[str, int]]:
@@ -111,9 +126,7 @@ def test_persistent_failure_ends_in_bounded_time_naming_the_accession(
     result = run_edgar_assets(settings)
     elapsed = time.monotonic() - started
 
-    assert not result.success
-    messages = step_failures(result)
-    assert len(messages) == 1 and bad["accession_number"] in messages[0]
+    named_failure(result, bad)
     # 3 attempts of at most 1 s each plus backoff, well under a minute.
     assert elapsed < 30
     assert not landed(settings, bad).exists()
@@ -132,10 +145,7 @@ def test_a_body_that_trickles_in_is_cut_off_by_the_deadline(standin, tracked_row
     started = time.monotonic()
     result = run_edgar_assets(settings)
     assert time.monotonic() - started < 20
-    assert not result.success
-    messages = step_failures(result)
-    assert len(messages) == 1 and bad["accession_number"] in messages[0]
-    assert "deadline" in messages[0]
+    assert "deadline" in named_failure(result, bad)
     assert not landed(settings, bad).exists()
     assert standin.requests.count(f"{bad['accession_number']}.txt") == 2  # tried, retried
 
@@ -146,15 +156,15 @@ def test_a_truncated_body_is_never_left_as_a_complete_filing(standin, tracked_ro
     standin.faults.add(f"{bad['accession_number']}.txt", kind, times=None)
     settings = make_settings(tmp_path)
     result = run_edgar_assets(settings)
-    assert not result.success
-    assert any(bad["accession_number"] in m for m in step_failures(result))
+    named_failure(result, bad)
     assert not landed(settings, bad).exists()
     assert not list(settings.landing_dir.glob(".staging/*"))
 
     # Once the server behaves, the next run fetches just that filing.
     standin.faults.clear()
     archives_before = standin.requests.count("/Archives/")
-    assert run_edgar_assets(settings).success
+    healed = run_edgar_assets(settings)
+    assert healed.success and failed_checks(healed) == {}
     assert landed(settings, bad).is_file()
     assert standin.requests.count("/Archives/") == archives_before + 1
 
