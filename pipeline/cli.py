@@ -172,7 +172,7 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
         print("no warehouse yet: run `edgar-pipeline run`")
         return 1 if _print_failed_filings(settings) else 0
     try:
-        with read_connection(settings.warehouse_path) as con:
+        with read_connection(settings.warehouse_path, verify=True) as con:
             _print_counts(settings, loaded_filings(con))
             latest = con.sql(LATEST_COMPARISON_SQL).to_arrow_table().to_pylist()
             print("\nlatest calendar-aligned year with both companies (USD, exact):")

@@ -204,16 +204,25 @@ def write_connection(
 
 @contextmanager
 def _reader(
-    warehouse_path: Path, timeout_s: float, config: dict[str, str | bool] | None = None
+    warehouse_path: Path,
+    timeout_s: float,
+    config: dict[str, str | bool] | None = None,
+    *,
+    verify: bool = False,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     path = Path(warehouse_path)
     if not path.exists():
         raise FileNotFoundError(f"no warehouse at {path}: run the load first")
     deadline = time.monotonic() + timeout_s
     with warehouse_lock(path, exclusive=False, timeout_s=timeout_s):
+        con = None
         try:
             con = _connect(path, deadline, timeout_s, read_only=True, config=config or {})
+            if verify:
+                verify_readable(con)
         except duckdb.Error as exc:
+            if con is not None:
+                _close_quietly(con)
             if is_corruption(exc):
                 raise WarehouseCorruptError(cannot_open_message(path, exc)) from exc
             raise
@@ -229,13 +238,14 @@ def _reader(
 
 @contextmanager
 def read_connection(
-    warehouse_path: Path, *, timeout_s: float = 600.0
+    warehouse_path: Path, *, timeout_s: float = 600.0, verify: bool = False
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A reader: shared lock (waits for a writer to finish), then ``read_only=True``.
 
-    Raises :class:`WarehouseCorruptError` (one line) for a file that cannot be opened.
+    Raises :class:`WarehouseCorruptError` (one line) for a file that cannot be opened, or
+    (with ``verify``) that has a block that cannot be read (:func:`verify_readable`).
     """
-    with _reader(warehouse_path, timeout_s) as con:
+    with _reader(warehouse_path, timeout_s, verify=verify) as con:
         yield con
 
 

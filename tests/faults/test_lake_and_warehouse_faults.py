@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -361,10 +362,23 @@ def _forge_storage_version(data: bytearray, version: int) -> None:
     data[0:8] = struct.pack("<Q", checksum)
 
 
+def _facts_block_offset(path: Path) -> int:
+    """Where in the file a block holding raw.facts data starts (after the 3 file headers)."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        (block_size,) = con.execute("SELECT block_size FROM pragma_database_size()").fetchone()
+        (block,) = con.execute(
+            "SELECT max(block_id) FROM pragma_storage_info('raw.facts')"
+        ).fetchone()
+    return 3 * 4096 + block * block_size
+
+
 def damage(path: Path, kind: str) -> bytes:
     data = bytearray(path.read_bytes())
     if kind == "flipped-bytes":  # in the database header (checksummed)
         data[4096 + 16 : 4096 + 48] = bytes(b ^ 0xFF for b in data[4096 + 16 : 4096 + 48])
+    elif kind == "flipped-data-block":  # opens fine; a query reading that block fails
+        at = _facts_block_offset(path) + 64
+        data[at : at + 32] = bytes(b ^ 0xFF for b in data[at : at + 32])
     elif kind == "truncated":
         del data[len(data) // 2 :]
     else:  # written by a DuckDB of another storage version (v0.6's is 39)
@@ -373,7 +387,9 @@ def damage(path: Path, kind: str) -> bytes:
     return bytes(data)
 
 
-@pytest.mark.parametrize("kind", ["flipped-bytes", "truncated", "other-duckdb-version"])
+@pytest.mark.parametrize(
+    "kind", ["flipped-bytes", "flipped-data-block", "truncated", "other-duckdb-version"]
+)
 def test_a_corrupt_warehouse_is_moved_aside_and_rebuilt(
     lake: Lake, corpus: Path, kind: str, caplog: pytest.LogCaptureFixture
 ) -> None:
