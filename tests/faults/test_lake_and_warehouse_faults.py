@@ -374,8 +374,9 @@ def _facts_block_offset(path: Path) -> int:
 
 def damage(path: Path, kind: str) -> bytes:
     data = bytearray(path.read_bytes())
-    if kind == "flipped-bytes":  # in the database header (checksummed)
-        data[4096 + 16 : 4096 + 48] = bytes(b ^ 0xFF for b in data[4096 + 16 : 4096 + 48])
+    if kind == "flipped-bytes":  # in both database headers (checksummed)
+        for at in (4096 + 16, 8192 + 16):
+            data[at : at + 32] = bytes(b ^ 0xFF for b in data[at : at + 32])
     elif kind == "flipped-data-block":  # opens fine; a query reading that block fails
         at = _facts_block_offset(path) + 64
         data[at : at + 32] = bytes(b ^ 0xFF for b in data[at : at + 32])
