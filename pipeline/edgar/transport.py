@@ -62,6 +62,7 @@ class TransportPolicy:
     backoff_max_s: float = 30.0
     requests_per_second: int = 10
     rate_state_file: Path | None = None  # shared across processes; None = this process only
+    rate_wait_s: float = 120.0  # longest wait for a request slot before giving up, by name
     proxy_url: str | None = None
     ca_bundle: str | None = None
     _limiter: Limiter | None = field(default=None, init=False, repr=False)
@@ -102,6 +103,10 @@ class _Active:
 _original_request = requests.Session.request
 _ARCHIVES = "/Archives/"
 _ARCHIVE_URL = re.compile(r"/Archives/edgar/data/\d{1,10}/\d{18}/(?P<name>[^/]+)")
+
+
+class RateLimitWaitTimeout(TimeoutError):
+    """The shared rate limiter gave no request slot in time (others are using the budget)."""
 
 
 class RefusedUrl(requests.exceptions.InvalidURL):
@@ -154,7 +159,12 @@ def _request_with_policy(self: requests.Session, method: str, url: str, **kwargs
         kwargs["verify"] = policy.ca_bundle
     attempt = 0
     while True:
-        policy.limiter().try_acquire("sec")
+        if not policy.limiter().try_acquire("sec", timeout=policy.rate_wait_s):
+            raise RateLimitWaitTimeout(
+                f"no SEC request slot within {policy.rate_wait_s:g}s from the shared rate "
+                f"limiter ({policy.rate_state_file or 'in memory'}): other processes are using "
+                "SEC's requests-per-second budget; wait for them to finish, then run again"
+            )
         response: requests.Response | None = None
         deadline = time.monotonic() + policy.deadline_s
         try:
