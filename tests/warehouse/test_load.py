@@ -76,8 +76,9 @@ def test_accessions_that_leave_the_catalog_are_dropped(tmp_path: Path) -> None:
     def rows_of(accession: str) -> list[tuple]:
         with read_connection(warehouse) as con:
             return [
-                con.execute(f"SELECT count(*) FROM {t} WHERE accession_number = ?", [accession])
-                .fetchall()[0][0]
+                con.execute(
+                    f"SELECT count(*) FROM {t} WHERE accession_number = ?", [accession]
+                ).fetchall()[0][0]
                 for t in ("raw.filings", "raw.facts", "raw.line_items")
             ]
 
@@ -114,9 +115,7 @@ def test_a_file_that_does_not_verify_is_reported_and_not_loaded(
     with caplog.at_level("WARNING", logger="pipeline.warehouse"):
         result = load_warehouse(loaded.warehouse, loaded.inputs)
     assert dump(loaded.warehouse) == before  # WM-25-K keeps its rows; nothing doubled
-    assert [(r.dataset, r.accession_number) for r in result.rejected] == [
-        ("line_items", "WM-25-K")
-    ]
+    assert [(r.dataset, r.accession_number) for r in result.rejected] == [("line_items", "WM-25-K")]
     assert "names accession AM-24-Q1, not WM-25-K" in result.rejected[0].reason
     lines = [r.getMessage() for r in caplog.records if "WM-25-K" in r.getMessage()]
     assert len(lines) == 1 and str(target) in lines[0] and "\n" not in lines[0]
