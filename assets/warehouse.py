@@ -8,6 +8,7 @@ from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
     AssetCheckSeverity,
+    AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
     AssetSpec,
@@ -20,7 +21,7 @@ from dagster import (
 from assets.edgar import CATALOG_KEY
 from assets.marts import FINANCIALS_KEY, mart_assets, mart_checks
 from assets.xbrl import FACTS_KEY, LINE_ITEMS_KEY
-from pipeline.metadata import column_schema
+from pipeline.metadata import column_schema, failure_check_metadata
 from pipeline.warehouse import (
     build_core,
     load_raw,
@@ -88,9 +89,30 @@ SPECS = {
 }
 
 
-@multi_asset(specs=list(SPECS.values()), can_subset=False, pool=POOL)
+FILES_VERIFIED_CHECK = "parquet_files_verified"
+
+
+@multi_asset(
+    specs=list(SPECS.values()),
+    check_specs=[
+        AssetCheckSpec(
+            FILES_VERIFIED_CHECK,
+            asset=RAW_FACTS_KEY,
+            description=(
+                "Every per-filing Parquet file the catalog names matched its catalog row "
+                "(accession, source sha256) and was loaded; a file that did not is named."
+            ),
+        )
+    ],
+    can_subset=False,
+    pool=POOL,
+)
 def warehouse_tables(context: AssetExecutionContext, warehouse: DuckDBWarehouse):
-    """Load raw tables by accession and rebuild core, in one transaction."""
+    """Load raw tables by accession and rebuild core, in one transaction.
+
+    A Parquet file that does not verify against the catalog is not loaded (the filing's
+    previous rows stay); the ``parquet_files_verified`` check names it (ERROR severity).
+    """
     context.log.info(f"loading Parquet into {warehouse.warehouse_path}")
     with warehouse.write() as con:
         with transaction(con):
@@ -111,6 +133,7 @@ def warehouse_tables(context: AssetExecutionContext, warehouse: DuckDBWarehouse)
                     "dagster/column_schema": column_schema(table_schema(con, table)),
                     "accessions_staged": staged[dataset],
                 },
+                check_results=[_files_verified(staged)] if key == RAW_FACTS_KEY else [],
             )
         yield MaterializeResult(
             asset_key=FINANCIALS_KEY,
@@ -136,6 +159,16 @@ def warehouse_tables(context: AssetExecutionContext, warehouse: DuckDBWarehouse)
                 ),
             },
         )
+
+
+def _files_verified(staged) -> AssetCheckResult:
+    rejected = {f"{f.dataset} {f.accession_number}": f.reason for f in staged.rejected}
+    return AssetCheckResult(
+        check_name=FILES_VERIFIED_CHECK,
+        passed=not rejected,
+        severity=AssetCheckSeverity.ERROR,
+        metadata=failure_check_metadata(rejected),
+    )
 
 
 def _result(con, sql: str, *, warn: bool = False, **metadata) -> AssetCheckResult:

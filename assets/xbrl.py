@@ -18,6 +18,7 @@ from assets.partitions import FILINGS
 from pipeline.edgar.catalog import record_parse_outcomes
 from pipeline.metadata import column_schema, failure_check_metadata
 from pipeline.resources import PipelineSettings
+from pipeline.xbrl import PARSER_VERSION
 from pipeline.xbrl.datasets import ParsedFiling, parse_filing, read_catalog
 from pipeline.xbrl.schema import FILING_FACT_SCHEMA, LINE_ITEM_SCHEMA
 
@@ -51,7 +52,7 @@ def _table(parsed: list[ParsedFiling]) -> str:
             kinds={"python", "parquet"},
             owners=OWNERS,
             partitions_def=FILINGS,
-            code_version="1",
+            code_version=PARSER_VERSION,
             group_name=GROUP,
         ),
         AssetSpec(
@@ -65,7 +66,7 @@ def _table(parsed: list[ParsedFiling]) -> str:
             kinds={"python", "parquet"},
             owners=OWNERS,
             partitions_def=FILINGS,
-            code_version="1",
+            code_version=PARSER_VERSION,
             group_name=GROUP,
         ),
     ],
