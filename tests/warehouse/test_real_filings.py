@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import calendar
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from pipeline.config import Settings
+from pipeline.periods import DATE_TOLERANCE_DAYS
 from pipeline.warehouse import ParquetInputs, load_warehouse, read_connection
 
 SETTINGS = Settings.from_env()
@@ -24,6 +27,9 @@ EXPECTED = [
     ("AMZN", "FY2023", Decimal(574_785_000_000)),
     ("WMT", "FY2025", Decimal(680_985_000_000)),
     ("WMT", "FY2024", Decimal(648_125_000_000)),
+    # NFLX FY2023 10-K instance: us-gaap:Revenues, context c-1 (2023-01-01..2023-12-31);
+    # loaded only when EDGAR_COMPANIES includes NFLX.
+    ("NFLX", "FY2023", Decimal(33_723_297_000)),
 ]
 
 
@@ -47,12 +53,34 @@ def test_annual_revenue(warehouse: Path, ticker: str, label: str, revenue: Decim
     assert got == [(revenue,)]
 
 
+def _year_end(mmdd: str, year: int) -> date:
+    """The nominal fiscal year end ``mmdd`` (SEC's MMDD) in ``year``; day clipped to the month."""
+    month, day = int(mmdd[:2]), int(mmdd[2:])
+    return date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+
+def _is_fiscal_year(start: date, end: date, mmdd: str) -> bool:
+    """Does [start, end] run from the day after one fiscal year end to the next one?"""
+    tolerance = timedelta(days=DATE_TOLERANCE_DAYS)  # 52/53-week years end near the nominal day
+    return any(
+        abs(end - _year_end(mmdd, y)) <= tolerance
+        and abs(start - (_year_end(mmdd, y - 1) + timedelta(days=1))) <= tolerance
+        for y in (end.year - 1, end.year, end.year + 1)
+    )
+
+
 def test_trailing_twelve_months_never_become_fiscal_years(warehouse: Path) -> None:
+    """Every FY row spans its company's fiscal year, per the fiscal year end in the catalog."""
     with read_connection(warehouse) as con:
-        bad = con.execute(
-            "SELECT * FROM core.financials WHERE fiscal_period = 'FY' "
-            "AND (month(period_start) <> CASE ticker WHEN 'WMT' THEN 2 ELSE 1 END)"
+        rows = con.execute(
+            "WITH fye AS (SELECT ticker, arg_max(fiscal_year_end, filing_date) AS fye "
+            "FROM raw.filings WHERE fiscal_year_end IS NOT NULL GROUP BY ticker) "
+            "SELECT DISTINCT f.ticker, f.fiscal_label, f.period_start, f.period_end, fye.fye "
+            "FROM core.financials f LEFT JOIN fye USING (ticker) WHERE f.fiscal_period = 'FY' "
+            "ORDER BY ALL"
         ).fetchall()
+    assert rows, "no FY rows in core.financials: the 10-Ks' annual figures were not loaded"
+    bad = [r for r in rows if r[4] is None or not _is_fiscal_year(r[2], r[3], r[4])]
     assert bad == []
 
 
