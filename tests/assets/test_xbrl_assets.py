@@ -109,11 +109,18 @@ def test_a_bad_filing_is_named_and_the_others_still_land(standin, synced):
 
     result = execute_job(defs, MAIN_JOB, instance, all_partitions_tags(keys))
     # No step fails; the parse check (ERROR severity) names the bad filing, and only it.
+    # Its Parquet files still hold the previous version's facts, which no longer match the
+    # landed source: the load keeps the rows already loaded and its file check names them.
     assert step_failures(result) == []
     failures = failed_checks(result)
-    assert list(failures) == ["xbrl/facts/every_filing_parsed"], failures
+    assert sorted(failures) == [
+        "warehouse/raw_facts/parquet_files_verified",
+        "xbrl/facts/every_filing_parsed",
+    ], failures
     count, rows = failures["xbrl/facts/every_filing_parsed"]
     assert count == 1 and AMZN_FY2024 in rows and "c-none" in rows, rows
+    count, rows = failures["warehouse/raw_facts/parquet_files_verified"]
+    assert count == 2 and rows.count(AMZN_FY2024) == 2, rows  # its facts and line items
     # Every other filing landed again; the bad one's previous rows were not lost.
     assert len(list(settings.facts_dir.rglob("*.parquet"))) == len(keys)
     assert pq.read_table(filing_file(settings.facts_dir, "WMT", WMT_FY2025)).equals(good_before)
