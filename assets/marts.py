@@ -169,7 +169,7 @@ def ttm_complete(
     return AssetCheckResult(
         passed=n == 0,
         severity=AssetCheckSeverity.WARN,
-        metadata={"incomplete_quarters": n, "incomplete": MetadataValue.md(incomplete)},
+        metadata={"failing_rows": n, "rows": MetadataValue.md(incomplete)},
     )
 
 

@@ -104,7 +104,7 @@ def _run_pipeline(settings: Settings, args: argparse.Namespace) -> int:
     from assets.partitions import FILINGS
     from pipeline.automation.partition_ranges import all_partitions_tags
     from pipeline.dead_runs import reap_dead_runs
-    from pipeline.definitions import MAIN_JOB, SYNC_JOB, build_definitions
+    from pipeline.definitions import BUILD_JOB, SYNC_JOB, build_definitions
 
     defs = build_definitions(settings)
     mode = f"offline mirror {settings.edgar_mirror}" if settings.edgar_mirror else "live SEC EDGAR"
@@ -119,7 +119,7 @@ def _run_pipeline(settings: Settings, args: argparse.Namespace) -> int:
             print("no filings to process")
             return 0 if synced else 1
         print(f"2/2 parsing {len(keys)} filings, loading the warehouse, building the marts")
-        built = _execute(defs.resolve_job_def(MAIN_JOB), instance, all_partitions_tags(keys))
+        built = _execute(defs.resolve_job_def(BUILD_JOB), instance, all_partitions_tags(keys))
     if settings.warehouse_path.exists():
         print()
         filings_ok = cmd_status(settings, args) == 0

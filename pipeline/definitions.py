@@ -17,6 +17,7 @@ from pipeline.warehouse.resource import DuckDBWarehouse
 
 MAIN_JOB = "edgar_to_marts"
 SYNC_JOB = "sync_filings"
+BUILD_JOB = "parse_and_load"
 
 
 def build_definitions(settings: Settings | None = None) -> Definitions:
@@ -38,9 +39,17 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
         selection=AssetSelection.groups("edgar"),
         description="Download new filings, rebuild the catalog and register their partitions.",
     )
+    build_job = define_asset_job(
+        BUILD_JOB,
+        selection=AssetSelection.all() - AssetSelection.groups("edgar"),
+        description=(
+            "Parse the filings of a partition range, load the warehouse and build the marts "
+            "(what `edgar-pipeline run` does after sync_filings, without asking EDGAR again)."
+        ),
+    )
     return Definitions(
         assets=assets,
-        jobs=[main_job, sync_job],
+        jobs=[main_job, sync_job, build_job],
         schedules=[build_quarterly_schedule(MAIN_JOB, SYNC_JOB)],
         sensors=[build_new_filings_sensor(MAIN_JOB), build_dead_run_sensor()],
         asset_checks=warehouse_checks,

@@ -78,7 +78,7 @@ def pipeline_run(tmp_path_factory, corpus):
 def test_the_run_command_builds_the_warehouse(pipeline_run):
     data_dir, _, first, _, _ = pipeline_run
     assert "(sync_filings): succeeded" in first.stdout
-    assert "(edgar_to_marts): succeeded" in first.stdout
+    assert "(parse_and_load): succeeded" in first.stdout
     assert (data_dir / "charts" / "ttm_race.png").stat().st_size > 10_000
 
 
@@ -117,7 +117,7 @@ def test_quarterly_comparison_aligns_amazon_june_with_walmart_july(pipeline_run)
 
 def test_running_twice_leaves_the_warehouse_identical(pipeline_run):
     data_dir, _, _, second, dump_first = pipeline_run
-    assert "(edgar_to_marts): succeeded" in second.stdout
+    assert "(parse_and_load): succeeded" in second.stdout
     assert _dump(data_dir / "warehouse.duckdb") == dump_first
 
 
