@@ -23,6 +23,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from pipeline.identifiers import contained_path
+from pipeline.processes import pid_alive
 
 log = logging.getLogger(__name__)
 
@@ -36,16 +37,6 @@ _LEGACY = re.compile(r"[0-9a-f]{32}")
 
 def host_label() -> str:
     return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:63] or "host"
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @contextmanager
@@ -72,7 +63,7 @@ def _dead(folder: Path, host: str) -> bool:
     if match is None or match["host"] != host:
         return False  # not ours to judge: another host's run, or not a staging folder
     pid = int(match["pid"])
-    if pid != os.getpid() and not _pid_alive(pid):
+    if pid != os.getpid() and not pid_alive(pid):
         return True
     if not (folder / IN_USE_FILE).exists():
         return False  # its process is alive and may be about to take the lock

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from pipeline.processes import pid_alive
+
 
 class WarehouseLockTimeout(TimeoutError):
     """The warehouse stayed locked by another writer (or reader) for too long."""
@@ -35,14 +37,8 @@ def _recorded_pid(fd: int) -> int | None:
         text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
     except OSError:
         return None
-    if not text.isdigit():
+    if not text.isdigit() or not pid_alive(int(text)):
         return None
-    try:
-        os.kill(int(text), 0)
-    except ProcessLookupError:
-        return None
-    except PermissionError:  # alive, owned by another user
-        pass
     return int(text)
 
 
