@@ -154,9 +154,7 @@ def _print_counts(settings: Settings, loaded: dict[str, int] | None) -> None:
     print(f"{'company':<12}{'downloaded':>12}{'parsed':>10}{'loaded':>10}{'failed':>10}")
     for row in company_status(settings, loaded):
         shown = "-" if row.loaded is None else row.loaded
-        print(
-            f"{row.company:<12}{row.downloaded:>12}{row.parsed:>10}{shown:>10}{row.failed:>10}"
-        )
+        print(f"{row.company:<12}{row.downloaded:>12}{row.parsed:>10}{shown:>10}{row.failed:>10}")
 
 
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
