@@ -19,11 +19,10 @@ class CompanyStatus:
 
 
 def _catalog_rows(settings: Settings) -> list[dict]:
-    import pyarrow.parquet as pq
+    """The catalog's rows; one written before the status column reads as all landed."""
+    from pipeline.edgar.catalog import read_catalog_rows
 
-    if not settings.catalog_path.is_file():
-        return []
-    return pq.read_table(settings.catalog_path).to_pylist()
+    return read_catalog_rows(settings.catalog_path)
 
 
 def company_status(settings: Settings, loaded: dict[str, int] | None) -> list[CompanyStatus]:
