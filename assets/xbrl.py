@@ -1,5 +1,7 @@
 """XBRL layer: parse each filing's facts and line items into Parquet, one partition per filing."""
 
+from typing import Any
+
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -15,11 +17,13 @@ from dagster import (
 
 from assets.edgar import CATALOG_KEY
 from assets.partitions import FILINGS
+from pipeline.automation.partition_ranges import reparse_forced
+from pipeline.config import Settings
 from pipeline.edgar.catalog import record_parse_outcomes
 from pipeline.metadata import column_schema, failure_check_metadata
 from pipeline.resources import PipelineSettings
-from pipeline.xbrl import PARSER_VERSION
-from pipeline.xbrl.datasets import ParsedFiling, parse_filing, read_catalog
+from pipeline.xbrl import PARSER_VERSION, datasets
+from pipeline.xbrl.datasets import files_are_current, parse_filing, read_catalog
 from pipeline.xbrl.schema import FILING_FACT_SCHEMA, LINE_ITEM_SCHEMA
 
 GROUP = "xbrl"
@@ -27,16 +31,16 @@ OWNERS = ["team:data-eng"]
 FACTS_KEY = AssetKey([GROUP, "facts"])
 LINE_ITEMS_KEY = AssetKey([GROUP, "line_items"])
 ALL_PARSED_CHECK = "every_filing_parsed"
+# The run-wide metadata names at most this many filings (it is copied to every partition).
+LISTED = 20
+PROGRESS_EVERY = 10
 
 
-def _table(parsed: list[ParsedFiling]) -> str:
-    lines = ["| ticker | accession | facts | line items | parsed from |", "|---|---|---|---|---|"]
-    lines += [
-        f"| {p.ticker} | {p.accession_number} | {p.facts} | {p.line_items} | "
-        f"{p.source_document} ({p.source_format}) |"
-        for p in parsed
-    ]
-    return "\n".join(lines)
+def _first(names: dict[str, str] | list[str]) -> dict[str, str] | list[str]:
+    """At most LISTED of ``names`` (a dict keeps its first LISTED items)."""
+    if isinstance(names, dict):
+        return dict(list(names.items())[:LISTED])
+    return names[:LISTED]
 
 
 @multi_asset(
@@ -54,6 +58,7 @@ def _table(parsed: list[ParsedFiling]) -> str:
             partitions_def=FILINGS,
             code_version=PARSER_VERSION,
             group_name=GROUP,
+            metadata={"dagster/column_schema": column_schema(FILING_FACT_SCHEMA)},
         ),
         AssetSpec(
             LINE_ITEMS_KEY,
@@ -68,6 +73,7 @@ def _table(parsed: list[ParsedFiling]) -> str:
             partitions_def=FILINGS,
             code_version=PARSER_VERSION,
             group_name=GROUP,
+            metadata={"dagster/column_schema": column_schema(LINE_ITEM_SCHEMA)},
         ),
     ],
     check_specs=[
@@ -80,68 +86,125 @@ def _table(parsed: list[ParsedFiling]) -> str:
     backfill_policy=BackfillPolicy.single_run(),
 )
 def parsed_filings(context: AssetExecutionContext, settings: PipelineSettings):
-    """Parse the filings of the run's partitions.
+    """Parse the filings of the run's partitions whose source or parser version changed.
 
+    A filing whose two Parquet files already carry its catalog sha256 and size and the
+    running ``PARSER_VERSION`` is skipped (``unchanged``: neither its landed file nor its
+    Parquet is touched), unless the run is a backfill or tagged ``edgar/reparse=true``.
     A filing that cannot be parsed (or was not downloaded) does not stop the others: its
-    reason is recorded in the catalog (status ``parse_failed``), in this step's metadata,
-    and in the ``every_filing_parsed`` check (ERROR severity); the other filings flow on
-    to the warehouse in the same run. The previous Parquet files of a failed filing stay.
+    reason is recorded in the catalog (status ``parse_failed``, retried by every later
+    run), in its partition's metadata, and in the ``every_filing_parsed`` check (ERROR
+    severity). The previous Parquet files of a failed filing stay.
+
+    Each partition's event carries only that filing's own metadata (outcome, row counts,
+    source sha256, parser version, or the error) plus the run-wide counts and at most
+    LISTED names, never a table of the whole range. An unchanged filing's event says just
+    "unchanged": Dagster's ``add_asset_metadata(partition_key=...)`` re-reads the range's
+    partition keys on every call, so calling it for every unchanged filing of a large range
+    would cost quadratic time in a run that does nothing.
     """
     resolved = settings.settings()
     catalog = read_catalog(resolved)
     keys = context.partition_keys
-    parsed: list[ParsedFiling] = []
+    forced = reparse_forced(context.run.tags)
+    if forced:
+        context.log.info(f"re-parsing every filing of the range ({len(keys)}), changed or not")
+    parsed: list[str] = []
+    unchanged: list[str] = []
+    without_xbrl: list[str] = []
     failed: dict[str, str] = {}
     for number, accession in enumerate(keys, start=1):
         filing = catalog.get(accession)
-        if filing is None:
-            failed[accession] = "not in the filings catalog (not downloaded?)"
-        elif filing.get("status") == "download_failed":
-            failed[accession] = f"not downloaded: {filing.get('error')}"
-        else:
-            try:
-                parsed.append(parse_filing(resolved, filing))
-            except (ValueError, OSError) as exc:
-                failed[accession] = str(exc).splitlines()[0]
-        if accession in failed:
+        facts_meta, items_meta = _outcome(resolved, filing, forced)
+        outcome = facts_meta["outcome"]
+        if outcome == "failed":
+            failed[accession] = facts_meta["error"]
             context.log.error(f"{accession}: {failed[accession]}")
-        if number % 10 == 0 or number == len(keys):
-            context.log.info(f"parsed {number}/{len(keys)} filings ({len(failed)} failed)")
-    parse_failures = {a: why for a, why in failed.items() if a in catalog}
-    record_parse_outcomes(
-        resolved.catalog_path, parse_failures, {p.accession_number for p in parsed}
+        elif outcome == "unchanged":
+            unchanged.append(accession)
+        else:
+            parsed.append(accession)
+            if facts_meta["source_format"] == "none":
+                without_xbrl.append(accession)
+        if outcome != "unchanged":  # unchanged partitions take the run-wide default
+            context.add_asset_metadata(facts_meta, asset_key=FACTS_KEY, partition_key=accession)
+            context.add_asset_metadata(
+                items_meta, asset_key=LINE_ITEMS_KEY, partition_key=accession
+            )
+        if number % PROGRESS_EVERY == 0 and number < len(keys):
+            context.log.info(
+                f"{number}/{len(keys)} filings: parsed {len(parsed)}, "
+                f"unchanged {len(unchanged)}, failed {len(failed)}"
+            )
+    context.log.info(
+        f"parsed {len(parsed)}, unchanged {len(unchanged)}, failed {len(failed)} "
+        f"(of {len(keys)} filings)"
     )
-    without_xbrl = [p.accession_number for p in parsed if p.source_format == "none"]
+    parse_failures = {a: why for a, why in failed.items() if a in catalog}
+    if parse_failures or parsed:  # a run with nothing new leaves the catalog file alone
+        record_parse_outcomes(resolved.catalog_path, parse_failures, parsed)
     if without_xbrl:
         context.log.warning(f"filings without XBRL (no facts): {', '.join(without_xbrl)}")
-    per_company: dict[str, int] = {}
-    for p in parsed:
-        per_company[p.ticker] = per_company.get(p.ticker, 0) + p.facts
-    preview = MetadataValue.md(_table(parsed))
+    counts = {"parsed": len(parsed), "unchanged": len(unchanged), "failed": len(failed)}
+    # Copied into every partition's event (a parsed or failed filing's own metadata overrides
+    # "outcome"): counts and at most LISTED names, never a table of the whole range.
+    run_wide = {
+        "outcome": "unchanged",
+        "filing_counts": MetadataValue.json(counts),
+        "reparse_forced": forced,
+        "failed_filings": MetadataValue.json(_first(failed)),
+        "filings_without_xbrl": MetadataValue.json(_first(without_xbrl)),
+    }
+    listed = _first(failed)
+    check_metadata = {**failure_check_metadata(listed), "failing_rows": len(failed)}
     yield MaterializeResult(
         asset_key=FACTS_KEY,
-        metadata={
-            "dagster/row_count": sum(p.facts for p in parsed),
-            "dagster/column_schema": column_schema(FILING_FACT_SCHEMA),
-            "facts_per_company": MetadataValue.json(per_company),
-            "filings_without_xbrl": MetadataValue.json(without_xbrl),
-            "failed_filings": MetadataValue.json(failed),
-            "filings": preview,
-        },
+        metadata=run_wide,
         check_results=[
             AssetCheckResult(
                 check_name=ALL_PARSED_CHECK,
                 passed=not failed,
                 severity=AssetCheckSeverity.ERROR,
-                metadata=failure_check_metadata(failed),
+                metadata=check_metadata,
             )
         ],
     )
-    yield MaterializeResult(
-        asset_key=LINE_ITEMS_KEY,
-        metadata={
-            "dagster/row_count": sum(p.line_items for p in parsed),
-            "dagster/column_schema": column_schema(LINE_ITEM_SCHEMA),
-            "filings": preview,
+    yield MaterializeResult(asset_key=LINE_ITEMS_KEY, metadata=run_wide)
+
+
+def _outcome(
+    settings: Settings, filing: dict | None, forced: bool
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Skip, parse or fail one filing; the metadata of its facts and line-items partitions.
+
+    Both carry ``outcome`` (parsed, unchanged or failed); failed ones carry ``error``.
+    """
+    if filing is None:
+        return _failed("not in the filings catalog (not downloaded?)")
+    if filing.get("status") == "download_failed":
+        return _failed(f"not downloaded: {filing.get('error')}")
+    try:
+        if not forced and files_are_current(settings, filing):
+            return {"outcome": "unchanged"}, {"outcome": "unchanged"}
+        done = parse_filing(settings, filing)
+    except (ValueError, OSError) as exc:
+        return _failed(str(exc).splitlines()[0])
+    source = {
+        "outcome": "parsed",
+        "source_sha256": filing["sha256"],
+        "parser_version": datasets.PARSER_VERSION,
+    }
+    return (
+        {
+            **source,
+            "dagster/row_count": done.facts,
+            "source_document": done.source_document,
+            "source_format": done.source_format,
         },
+        {**source, "dagster/row_count": done.line_items},
     )
+
+
+def _failed(reason: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    meta = {"outcome": "failed", "error": reason}
+    return meta, meta

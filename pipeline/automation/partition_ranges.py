@@ -1,11 +1,14 @@
-"""Run tags that make one run cover a range of filing partitions."""
+"""Run tags: the range of filing partitions a run covers, and whether it re-parses them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
+BACKFILL_TAG = "dagster/backfill"  # Dagster sets it on every run of a backfill
+REPARSE_TAG = "edgar/reparse"  # "true": re-parse every filing of the range, even if unchanged
+REBUILD_TAG = "edgar/rebuild"  # "true": reload the warehouse's raw tables from the lake
 
 
 def partition_range_tags(first: str, last: str) -> dict[str, str]:
@@ -16,3 +19,14 @@ def partition_range_tags(first: str, last: str) -> dict[str, str]:
 def all_partitions_tags(keys: Sequence[str]) -> dict[str, str]:
     """Tags for a single run over every partition in ``keys`` (in registration order)."""
     return partition_range_tags(keys[0], keys[-1])
+
+
+def reparse_forced(tags: Mapping[str, str]) -> bool:
+    """Whether a run with ``tags`` re-parses every filing of its range (a backfill, or
+    ``edgar/reparse=true``) instead of only those whose source or parser version changed."""
+    return BACKFILL_TAG in tags or tags.get(REPARSE_TAG, "").lower() == "true"
+
+
+def rebuild_tags() -> dict[str, str]:
+    """Tags of a full rebuild: re-parse every filing, reload the warehouse from the lake."""
+    return {REPARSE_TAG: "true", REBUILD_TAG: "true"}

@@ -4,8 +4,10 @@ Each filing has one file per dataset (``<dataset>/ticker=<T>/<accession>.parquet
 re-parsing a filing replaces exactly its rows, and a filing that fails leaves its
 previous files (and every other filing's) untouched. The landed file is verified against
 its catalog row (size and sha256 recorded at landing) before it is parsed, and every
-Parquet file says in its key-value metadata what it is and what it was parsed from, so
-the warehouse load can verify it against the catalog.
+Parquet file says in its key-value metadata what it is and what it was parsed from
+(accession, source sha256 and size, parser version), so the warehouse load can verify it
+against the catalog and the parse step can skip a filing whose files are already current
+(:func:`files_are_current`): a file is written once per key and never rewritten in place.
 """
 
 from __future__ import annotations
@@ -104,6 +106,31 @@ def verify_filing_file(path: Path, dataset: str, filing: dict) -> str | None:
             f"{(sha256 or 'none')[:12]}"
         )
     return None
+
+
+def files_are_current(settings: Settings, filing: dict) -> bool:
+    """Whether both Parquet files of a catalog row are what parsing it now would write.
+
+    True when the row is ``landed`` (a ``parse_failed`` filing is always retried), both
+    files exist, and each one's key-value metadata is what :func:`filing_metadata` would
+    write now: this dataset, ticker and accession, the catalog's source sha256 and size,
+    and the running ``PARSER_VERSION``. Only the two footers are read, never the landed
+    file. Raises ``UnsafeIdentifierError`` (a ValueError) for a path that would leave the
+    dataset folder.
+    """
+    if filing.get("status") != "landed" or not filing.get("sha256"):
+        return False
+    for dataset in DATASETS:
+        path = filing_file(
+            dataset_dir(settings, dataset), filing["ticker"], filing["accession_number"]
+        )
+        try:
+            meta = read_filing_metadata(path)
+        except (OSError, pa.ArrowException, UnicodeDecodeError):  # missing or unreadable
+            return False
+        if any(meta.get(k) != v for k, v in filing_metadata(dataset, filing).items()):
+            return False
+    return True
 
 
 def read_landed(filing: dict) -> bytes:
