@@ -86,9 +86,20 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _root_message(exc: BaseException) -> str:
-    while exc.__cause__ is not None or exc.__context__ is not None:
-        exc = exc.__cause__ or exc.__context__
-    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    """``Class: first line`` of the first error in the chain that is not Dagster's wrapper.
+
+    The chain follows ``raise ... from`` and unsuppressed context; an error raised
+    ``from None`` (or one of ours wrapping a library's, like DiskFullError) is the message.
+    """
+    chain = [exc]
+    while (nxt := exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)) and (
+        nxt not in chain
+    ):
+        chain.append(exc := nxt)
+    own = [e for e in chain if not type(e).__module__.startswith("dagster")]
+    exc = own[0] if own else chain[-1]
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"
 
 
 def _run_pipeline(settings: Settings, args: argparse.Namespace) -> int:
@@ -97,12 +108,14 @@ def _run_pipeline(settings: Settings, args: argparse.Namespace) -> int:
     Both runs are recorded in the Dagster instance, so they show in the UI. A filing that
     cannot be downloaded or parsed does not stop the others; the command then exits 1,
     naming each failed filing and check. Runs of earlier ``run`` commands whose process
-    died are marked failed first, so they never block this one.
+    died are marked failed first, so they never block this one. Only filings whose source
+    or parser version changed are parsed; with ``--rebuild`` every filing is parsed again
+    and the warehouse's raw tables are reloaded from the lake, from empty.
     """
     from dagster import DagsterInstance
 
     from assets.partitions import FILINGS
-    from pipeline.automation.partition_ranges import all_partitions_tags
+    from pipeline.automation.partition_ranges import all_partitions_tags, rebuild_tags
     from pipeline.dead_runs import reap_dead_runs
     from pipeline.definitions import BUILD_JOB, SYNC_JOB, build_definitions
 
@@ -118,8 +131,13 @@ def _run_pipeline(settings: Settings, args: argparse.Namespace) -> int:
         if not keys:
             print("no filings to process")
             return 0 if synced else 1
-        print(f"2/2 parsing {len(keys)} filings, loading the warehouse, building the marts")
-        built = _execute(defs.resolve_job_def(BUILD_JOB), instance, all_partitions_tags(keys))
+        tags = all_partitions_tags(keys)
+        if args.rebuild:
+            tags |= rebuild_tags()
+            print(f"2/2 rebuilding: re-parsing all {len(keys)} filings, reloading the warehouse")
+        else:
+            print(f"2/2 parsing what changed of {len(keys)} filings, loading, building the marts")
+        built = _execute(defs.resolve_job_def(BUILD_JOB), instance, tags)
     if settings.warehouse_path.exists():
         print()
         filings_ok = cmd_status(settings, args) == 0
@@ -226,7 +244,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="SEC EDGAR filings -> XBRL facts -> DuckDB comparison marts (Dagster).",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run the main job end to end").set_defaults(func=cmd_run)
+    run = sub.add_parser("run", help="run the main job end to end")
+    run.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="re-parse every filing (changed or not) and rebuild the warehouse from the lake",
+    )
+    run.set_defaults(func=cmd_run)
     sub.add_parser("status", help="what is downloaded, parsed and loaded").set_defaults(
         func=cmd_status
     )
