@@ -8,57 +8,50 @@ the culprit's own figures are absent, never guessed. The next run tries it again
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import shutil
-from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pytest
 
+from tests.conftest import newest, rows_for
+from tests.faults.figures import (
+    AMZN_FY2023,
+    AMZN_FY2024,
+    WMT_FY2024_REVENUE,
+    WMT_FY2025,
+    fy_values,
+)
 from tests.faults.runner import cli_env, run_cli
 
-B = 1_000_000
 
-
-def fy_values(warehouse: Path, ticker: str, fiscal_year: int) -> dict[str, Decimal]:
-    """Reported FY revenue and capex of one company in core.financials."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows = con.execute(
-            "SELECT line_item, value FROM core.financials WHERE ticker = ? AND fiscal_year = ? "
-            "AND fiscal_period = 'FY' AND line_item IN ('revenue', 'capex')",
-            [ticker, fiscal_year],
-        ).fetchall()
-    return {item: Decimal(value) for item, value in rows}
-
-
-def newest_inline_10k(corpus: Path, ticker: str) -> dict[str, str]:
+def newest_inline_10k(rows: list[dict[str, str]], ticker: str) -> dict[str, str]:
     """filings.csv's newest inline-XBRL 10-K of ``ticker``."""
-    with (corpus / "filings.csv").open(newline="") as handle:
-        rows = [
-            r
-            for r in csv.DictReader(handle)
-            if r["ticker"] == ticker and r["form"] == "10-K" and r["xbrl_format"] == "inline"
-        ]
-    return max(rows, key=lambda r: r["filing_date"])
+    inline_10ks = [r for r in rows_for(rows, [ticker]) if r["form"] == "10-K"]
+    return newest([r for r in inline_10ks if r["xbrl_format"] == "inline"])
+
+
+def edited_copy(
+    corpus: Path, dest: Path, row: dict[str, str], pattern: str, repl: str, count: int = 0
+) -> Path:
+    """A copy of ``corpus`` at ``dest`` whose primary document of ``row`` has the first
+    ``count`` matches of ``pattern`` (all when 0; at least one) replaced by ``repl``."""
+    shutil.copytree(corpus, dest)
+    document = dest / row["ticker"] / row["accession_number"] / row["primary_document"]
+    text, replaced = re.subn(pattern, repl, document.read_text(encoding="utf-8"), count=count)
+    assert replaced > 0, f"{pattern!r} not in {document}"
+    document.chmod(0o644)
+    document.write_text(text, encoding="utf-8")
+    return dest
 
 
 @pytest.fixture
-def damaged_corpus(corpus: Path, tmp_path: Path) -> tuple[Path, dict[str, str]]:
+def damaged_corpus(corpus: Path, corpus_rows, tmp_path: Path) -> tuple[Path, dict[str, str]]:
     """A copy of the corpus whose newest AMZN inline 10-K has one fact on an undefined context."""
-    copy = tmp_path / "corpus"
-    shutil.copytree(corpus, copy)
-    row = newest_inline_10k(copy, "AMZN")
-    document = copy / row["ticker"] / row["accession_number"] / row["primary_document"]
-    text = document.read_text(encoding="utf-8")
-    damaged, count = re.subn(
-        r'(<ix:nonFraction\b[^>]*?contextRef=")[^"]+"', r'\1c-undefined"', text, count=1
-    )
-    assert count == 1
-    document.chmod(0o644)
-    document.write_text(damaged, encoding="utf-8")
+    row = newest_inline_10k(corpus_rows, "AMZN")
+    pattern = r'(<ix:nonFraction\b[^>]*?contextRef=")[^"]+"'
+    copy = edited_copy(corpus, tmp_path / "corpus", row, pattern, r'\1c-undefined"', count=1)
     return copy, row
 
 
@@ -79,14 +72,8 @@ def test_undefined_context_fails_one_filing_by_name_and_the_rest_reach_the_marts
 
     warehouse = data / "warehouse.duckdb"
     # Walmart's 10-K for FY2025 and Amazon's for FY2023 went through: exact figures.
-    assert fy_values(warehouse, "WMT", 2025) == {
-        "revenue": Decimal(680_985 * B),
-        "capex": Decimal(23_783 * B),
-    }
-    assert fy_values(warehouse, "AMZN", 2023) == {
-        "revenue": Decimal(574_785 * B),
-        "capex": Decimal(52_729 * B),
-    }
+    assert fy_values(warehouse, "WMT", 2025) == WMT_FY2025
+    assert fy_values(warehouse, "AMZN", 2023) == AMZN_FY2023
     # Amazon's FY2024 is only in the damaged filing: absent, not guessed.
     assert fy_values(warehouse, "AMZN", 2024) == {}
 
@@ -109,15 +96,14 @@ def test_unknown_ticker_fails_by_name_without_blocking_the_others(corpus, tmp_pa
     assert "ZZZZ" in done.output and "all_filings_landed FAILED" in done.output
     assert "Traceback" not in done.output
     warehouse = data / "warehouse.duckdb"
-    assert fy_values(warehouse, "AMZN", 2024) == {
-        "revenue": Decimal(637_959 * B),
-        "capex": Decimal(82_999 * B),
-    }
-    assert fy_values(warehouse, "WMT", 2025)["revenue"] == Decimal(680_985 * B)
+    assert fy_values(warehouse, "AMZN", 2024) == AMZN_FY2024
+    assert fy_values(warehouse, "WMT", 2025)["revenue"] == WMT_FY2025["revenue"]
 
 
-def test_a_503_that_never_clears_fails_one_filing_and_the_rest_reach_the_marts(corpus, tmp_path):
-    victim = newest_inline_10k(corpus, "WMT")
+def test_a_503_that_never_clears_fails_one_filing_and_the_rest_reach_the_marts(
+    corpus, corpus_rows, tmp_path
+):
+    victim = newest_inline_10k(corpus_rows, "WMT")
     acc = victim["accession_number"]
     faults = [{"match": f"{acc}.txt", "kind": 503, "times": None}]
     data = tmp_path / "data"
@@ -131,35 +117,23 @@ def test_a_503_that_never_clears_fails_one_filing_and_the_rest_reach_the_marts(c
     assert "Traceback" not in done.output
     warehouse = data / "warehouse.duckdb"
     # The rest went through, the other company too, with exact figures; WMT FY2025 is absent.
-    assert fy_values(warehouse, "AMZN", 2024) == {
-        "revenue": Decimal(637_959 * B),
-        "capex": Decimal(82_999 * B),
-    }
-    assert fy_values(warehouse, "WMT", 2024)["revenue"] == Decimal(648_125 * B)
+    assert fy_values(warehouse, "AMZN", 2024) == AMZN_FY2024
+    assert fy_values(warehouse, "WMT", 2024)["revenue"] == WMT_FY2024_REVENUE
     assert fy_values(warehouse, "WMT", 2025) == {}
 
     # SEC answers again: the next run fetches just that filing and completes.
     healed = run_cli(["run"], cli_env(data, corpus))
     assert healed.returncode == 0, healed.output[-4000:]
-    assert fy_values(warehouse, "WMT", 2025) == {
-        "revenue": Decimal(680_985 * B),
-        "capex": Decimal(23_783 * B),
-    }
+    assert fy_values(warehouse, "WMT", 2025) == WMT_FY2025
 
 
-def test_an_error_check_failure_fails_the_run_naming_the_check_and_its_rows(corpus, tmp_path):
+def test_an_error_check_failure_fails_the_run_naming_the_check_and_its_rows(
+    corpus, corpus_rows, tmp_path
+):
     """A filing whose total revenues carry a wrong sign: revenue_positive (ERROR) fails."""
-    copy = tmp_path / "corpus"
-    shutil.copytree(corpus, copy)
-    row = newest_inline_10k(copy, "WMT")
-    document = copy / row["ticker"] / row["accession_number"] / row["primary_document"]
-    text = document.read_text(encoding="utf-8")
-    negated, count = re.subn(
-        r'(<ix:nonFraction\b)(?=[^>]*name="us-gaap:Revenues")', r'\1 sign="-"', text
-    )
-    assert count > 0
-    document.chmod(0o644)
-    document.write_text(negated, encoding="utf-8")
+    row = newest_inline_10k(corpus_rows, "WMT")
+    pattern = r'(<ix:nonFraction\b)(?=[^>]*name="us-gaap:Revenues")'
+    copy = edited_copy(corpus, tmp_path / "corpus", row, pattern, r'\1 sign="-"')
 
     done = run_cli(["run"], cli_env(tmp_path / "data", copy))
     assert done.returncode == 1, done.output[-4000:]

@@ -9,17 +9,12 @@ was never interrupted, with the filings' exact figures.
 from __future__ import annotations
 
 import signal
-from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pytest
 
+from tests.faults.figures import AMZN_FY2024, fy_values, warehouse_dump
 from tests.faults.runner import cli_env, run_cli, run_until
-
-B = 1_000_000
-# From Amazon's 10-K for 2024 (income statement, cash-flow statement), in USD.
-AMZN_FY2024 = {"revenue": Decimal(637_959 * B), "capex": Decimal(82_999 * B)}
 
 # Lines the run prints while it is inside each stage.
 STAGE_MARKERS = {
@@ -30,41 +25,13 @@ STAGE_MARKERS = {
 }
 
 
-def warehouse_dump(path: Path) -> dict[str, list[str]]:
-    """Every base table, rows sorted as text (the data folder's own path masked)."""
-    folder = str(path.parent)
-    with duckdb.connect(str(path), read_only=True) as con:
-        tables = [
-            t
-            for (t,) in con.execute(
-                "SELECT table_schema || '.' || table_name FROM information_schema.tables "
-                "WHERE table_type = 'BASE TABLE' ORDER BY 1"
-            ).fetchall()
-        ]
-        return {
-            t: sorted(
-                repr(r).replace(folder, "<data>") for r in con.execute(f"FROM {t}").fetchall()
-            )
-            for t in tables
-        }
-
-
-def amzn_fy2024(path: Path) -> dict[str, Decimal]:
-    with duckdb.connect(str(path), read_only=True) as con:
-        rows = con.execute(
-            "SELECT line_item, value FROM core.financials WHERE ticker = 'AMZN' "
-            "AND fiscal_year = 2024 AND fiscal_period = 'FY' AND line_item IN ('revenue', 'capex')"
-        ).fetchall()
-    return {item: Decimal(value) for item, value in rows}
-
-
 @pytest.fixture(scope="module")
 def clean_run(corpus: Path, tmp_path_factory: pytest.TempPathFactory):
     """A run that nobody interrupted: its time and its warehouse are the yardstick."""
     data = tmp_path_factory.mktemp("clean") / "data"
     done = run_cli(["run"], cli_env(data, corpus))
     assert done.returncode == 0, done.output[-4000:]
-    assert amzn_fy2024(data / "warehouse.duckdb") == AMZN_FY2024
+    assert fy_values(data / "warehouse.duckdb", "AMZN", 2024) == AMZN_FY2024
     return done.seconds, warehouse_dump(data / "warehouse.duckdb")
 
 
@@ -81,7 +48,7 @@ def test_kill_9_then_next_run_finishes_in_normal_time(stage, clean_run, corpus, 
     assert "cleared run" in again.output and "is gone" in again.output
     assert again.seconds < 2 * clean_seconds + 15, (again.seconds, clean_seconds)
     warehouse = tmp_path / "data" / "warehouse.duckdb"
-    assert amzn_fy2024(warehouse) == AMZN_FY2024
+    assert fy_values(warehouse, "AMZN", 2024) == AMZN_FY2024
     assert warehouse_dump(warehouse) == clean_dump
 
 
@@ -95,4 +62,4 @@ def test_interrupt_stops_the_run_promptly_and_the_next_run_finishes(sig, corpus,
 
     again = run_cli(["run"], env)
     assert again.returncode == 0, again.output[-4000:]
-    assert amzn_fy2024(tmp_path / "data" / "warehouse.duckdb") == AMZN_FY2024
+    assert fy_values(tmp_path / "data" / "warehouse.duckdb", "AMZN", 2024) == AMZN_FY2024

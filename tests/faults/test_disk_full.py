@@ -10,57 +10,26 @@ succeeds with the same figures.
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
-import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.faults.disk import fill, tmpfs
+from tests.faults.figures import AMZN_FY2024, fy_values, warehouse_dump
 from tests.faults.runner import cli_env, run_cli
-from tests.faults.test_crash_recovery import AMZN_FY2024, amzn_fy2024, warehouse_dump
 
 TMPFS_SIZE = "96m"
 
 
 @pytest.fixture
-def small_disk(tmp_path: Path):
+def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 96 MiB tmpfs mounted at tmp_path/disk (skips where mounting is not allowed)."""
-    mount_point = tmp_path / "disk"
-    mount_point.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={TMPFS_SIZE}", "tmpfs", str(mount_point)],
-        capture_output=True,
-        text=True,
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.strip()}")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
-
-
-def fill(disk: Path, leave_bytes: int) -> Path:
-    """Fill ``disk`` until at most ``leave_bytes`` remain free; return the filler file."""
-    filler = disk / "filler"
-    with filler.open("wb") as handle:
-        chunk = b"\0" * (1 << 20)
-        try:
-            while True:
-                free = _free(disk)
-                if free <= leave_bytes:
-                    break
-                handle.write(chunk[: min(len(chunk), free - leave_bytes)])
-                handle.flush()
-        except OSError:
-            pass
-    return filler
-
-
-def _free(path: Path) -> int:
-    stats = os.statvfs(path)
-    return stats.f_bavail * stats.f_frsize
+    with tmpfs(tmp_path / "disk", TMPFS_SIZE) as mounted:
+        if not mounted:
+            pytest.skip("cannot mount a tmpfs here (needs root, with mounts allowed)")
+        yield tmp_path / "disk"
 
 
 def lake_digest(data: Path) -> dict[str, str]:
@@ -105,5 +74,5 @@ def test_disk_full_fails_cleanly_keeps_everything_and_next_run_succeeds(
 
     after = run_cli(["run"], env)
     assert after.returncode == 0, after.output[-4000:]
-    assert amzn_fy2024(warehouse) == AMZN_FY2024
+    assert fy_values(warehouse, "AMZN", 2024) == AMZN_FY2024
     assert warehouse_dump(warehouse) == before_dump

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.config import REPO_ROOT, Settings
+from pipeline.config import Settings
 from pipeline.edgar.catalog import CATALOG_SCHEMA
 from pipeline.edgar.standin.corpus import Corpus
 from pipeline.parquet_io import DiskFullError, write_parquet_atomically
@@ -49,7 +49,8 @@ from pipeline.xbrl.datasets import (
     read_filing_metadata,
 )
 from tests.conftest import make_settings, newest, tickers_of
-from tests.faults.runner import cli_env
+from tests.faults.disk import fill, tmpfs
+from tests.faults.runner import CliRun, cli_env, run_cli
 
 REFUSED_SUFFIX = "(the query command is read-only and cannot read or write files)"
 
@@ -186,17 +187,10 @@ def newest_inline_10k(corpus_rows: list[dict[str, str]]) -> dict[str, str]:
     return newest([r for r in corpus_rows if r["form"] == "10-K" and r["xbrl_format"] == "inline"])
 
 
-def cli(args: list[str], lake: Lake, corpus: Path) -> subprocess.CompletedProcess:
+def cli(args: list[str], lake: Lake, corpus: Path) -> CliRun:
     """``python -m pipeline ARGS`` on the lake's data folder, stdout and stderr apart."""
     env = cli_env(lake.data, corpus, EDGAR_COMPANIES=",".join(lake.settings.companies))
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline", *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_cli(args, env, timeout=120, merge_stderr=False)
 
 
 def one_line(text: str) -> str:
@@ -466,35 +460,8 @@ class Disk:
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Disk]:
     """A 64 MiB tmpfs at tmp_path/disk; a plain folder (ENOSPC injected) where not allowed."""
-    mount_point = tmp_path / "disk"
-    mount_point.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={TMPFS_SIZE}", "tmpfs", str(mount_point)],
-        capture_output=True,
-    )
-    try:
-        yield Disk(mount_point, mounted.returncode == 0)
-    finally:
-        if mounted.returncode == 0:
-            subprocess.run(["umount", "-l", str(mount_point)], check=False)
-
-
-def fill(disk: Path, leave_bytes: int) -> Path:
-    """Fill ``disk`` until ``leave_bytes`` (or less) are free; return the filler file."""
-    filler = disk / "filler"
-    with filler.open("wb", buffering=0) as handle:
-        while (free := _free(disk)) > leave_bytes:
-            try:
-                handle.write(b"\0" * min(1 << 20, free - leave_bytes))
-            except OSError as exc:
-                assert exc.errno == errno.ENOSPC
-                break
-    return filler
-
-
-def _free(path: Path) -> int:
-    stats = os.statvfs(path)
-    return stats.f_bavail * stats.f_frsize
+    with tmpfs(tmp_path / "disk", TMPFS_SIZE) as mounted:
+        yield Disk(tmp_path / "disk", mounted)
 
 
 def _inject_enospc(*_args: object, **_kwargs: object) -> None:

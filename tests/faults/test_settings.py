@@ -9,20 +9,13 @@ so "read-only" is a read-only bind mount of the folder in a private mount namesp
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections import Counter
-from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-# Mount the folder "$0" read-only over itself, then run the command in "$@".
-_READ_ONLY = 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"'
+from tests.faults.runner import CliRun, cli_env, read_only_mounts_work, run_cli
 
 BAD_SETTINGS = [  # (variable, value, what the one line must say)
     ("EDGAR_REQUEST_TIMEOUT", "abc", "not a number"),
@@ -63,44 +56,20 @@ COMMANDS = {
 }
 
 
-def _env(data_dir: Path, **settings: str) -> dict[str, str]:
-    """This process's environment without any pipeline setting, plus ``settings``."""
-    prefixes = ("EDGAR_", "SEC_", "DAGSTER_")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
-    return {**env, "EDGAR_DATA_DIR": str(data_dir), **settings}
-
-
 def _cli(
     args: list[str], env: dict[str, str], *, read_only: Path | None = None, timeout: float = 120
-) -> subprocess.CompletedProcess:
-    """``python -m pipeline ARGS``; with ``read_only``, that folder is read-only for it."""
-    command = [sys.executable, "-m", "pipeline", *args]
-    if read_only is not None:
-        command = ["unshare", "-m", "sh", "-c", _READ_ONLY, str(read_only), *command]
-    return subprocess.run(
-        command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=timeout
-    )
-
-
-@cache
-def _read_only_mounts_work() -> bool:
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as folder:
-        probe = f'{_READ_ONLY.replace("exec ", "")}; ! touch "$0/x" 2>/dev/null'
-        done = subprocess.run(
-            ["unshare", "-m", "sh", "-c", probe, folder, "true"], capture_output=True, timeout=30
-        )
-        return done.returncode == 0 and not (Path(folder) / "x").exists()
+) -> CliRun:
+    """``python -m pipeline ARGS``, stderr apart; with ``read_only``, that folder is read-only."""
+    return run_cli(args, env, timeout=timeout, merge_stderr=False, read_only=read_only)
 
 
 @pytest.fixture
 def read_only_mounts() -> None:
-    if not _read_only_mounts_work():
+    if not read_only_mounts_work():
         pytest.skip("needs `unshare -m` and bind mounts (root, with mounts allowed)")
 
 
-def _assert_one_line_error(done: subprocess.CompletedProcess, *needles: str) -> str:
+def _assert_one_line_error(done: CliRun, *needles: str) -> str:
     assert done.returncode == 2, done.stdout[-2000:] + done.stderr[-2000:]
     assert "Traceback" not in done.stdout + done.stderr
     lines = done.stderr.splitlines()
@@ -113,7 +82,7 @@ def _assert_one_line_error(done: subprocess.CompletedProcess, *needles: str) -> 
 @pytest.mark.parametrize(("variable", "value", "says"), BAD_SETTINGS)
 def test_each_bad_setting_is_one_line_and_exit_2(tmp_path, variable, value, says):
     data_dir = tmp_path / "data"
-    done = _cli(["status"], _env(data_dir, **{variable: value}))
+    done = _cli(["status"], cli_env(data_dir, **{variable: value}))
     line = _assert_one_line_error(done, variable, says)
     items = [item.strip().lower() for item in value.split(",") if item.strip()]
     # It names the value as given, or the bad item of a list.
@@ -124,7 +93,7 @@ def test_each_bad_setting_is_one_line_and_exit_2(tmp_path, variable, value, says
 @pytest.mark.parametrize("command", COMMANDS)
 def test_a_bad_setting_stops_every_command(tmp_path, command):
     data_dir = tmp_path / "data"
-    done = _cli(COMMANDS[command], _env(data_dir, EDGAR_REQUEST_TIMEOUT="abc"), timeout=60)
+    done = _cli(COMMANDS[command], cli_env(data_dir, EDGAR_REQUEST_TIMEOUT="abc"), timeout=60)
     _assert_one_line_error(done, "EDGAR_REQUEST_TIMEOUT='abc'", "not a number")
     assert not data_dir.exists()
 
@@ -132,12 +101,12 @@ def test_a_bad_setting_stops_every_command(tmp_path, command):
 def test_a_mirror_without_filings_csv_is_one_line(tmp_path):
     (tmp_path / "empty").mkdir()
     for mirror in (tmp_path / "empty", tmp_path / "missing"):
-        done = _cli(["run"], _env(tmp_path / "data", EDGAR_MIRROR=str(mirror)))
+        done = _cli(["run"], cli_env(tmp_path / "data", EDGAR_MIRROR=str(mirror)))
         _assert_one_line_error(done, f"EDGAR_MIRROR={str(mirror)!r}", "has no filings.csv")
 
 
 def test_a_live_run_without_contact_identity_stops_before_any_request(tmp_path):
-    done = _cli(["run"], _env(tmp_path / "data"))
+    done = _cli(["run"], cli_env(tmp_path / "data"))
     _assert_one_line_error(done, "SEC_CONTACT_COMPANY and SEC_CONTACT_EMAIL")
     assert not (tmp_path / "data").exists()
 
@@ -146,9 +115,9 @@ def test_a_data_folder_that_is_a_file_is_one_line(tmp_path):
     file = tmp_path / "data"
     file.write_text("a file, not a folder\n")
     for command in ("run", "status"):
-        done = _cli([command], _env(file))
+        done = _cli([command], cli_env(file))
         _assert_one_line_error(done, f"EDGAR_DATA_DIR={str(file)!r}", "is a file, not a folder")
-    done = _cli(["status"], _env(file / "below"))
+    done = _cli(["status"], cli_env(file / "below"))
     _assert_one_line_error(done, "EDGAR_DATA_DIR=", f"is inside a file ({file})")
     assert file.read_text() == "a file, not a folder\n"
 
@@ -167,7 +136,7 @@ def _status_rows(stdout: str) -> list[tuple[str, ...]]:
 
 def test_duplicate_companies_are_merged_for_status(tmp_path):
     data_dir = tmp_path / "data"
-    env = _env(data_dir, EDGAR_COMPANIES="AMZN,amzn,AMZN,1018724,0001018724")
+    env = cli_env(data_dir, EDGAR_COMPANIES="AMZN,amzn,AMZN,1018724,0001018724")
     done = _cli(["status"], env)
     assert done.returncode == 0, done.stderr
     assert [row[0] for row in _status_rows(done.stdout)] == ["AMZN", "0001018724"]
@@ -180,7 +149,7 @@ class Built(NamedTuple):
     data_dir: Path
     env: dict[str, str]
     tickers: list[str]
-    done: subprocess.CompletedProcess
+    done: CliRun
 
 
 @pytest.fixture(scope="module")
@@ -189,7 +158,7 @@ def built(tmp_path_factory, corpus, corpus_rows):
     tickers = list(dict.fromkeys(row["ticker"] for row in corpus_rows))
     named = [t.lower() for t in tickers] + tickers + [tickers[0].title()]
     data_dir = tmp_path_factory.mktemp("settings") / "data"
-    env = _env(data_dir, EDGAR_MIRROR=str(corpus), EDGAR_COMPANIES=",".join(named))
+    env = cli_env(data_dir, EDGAR_MIRROR=str(corpus), EDGAR_COMPANIES=",".join(named))
     done = _cli(["run"], env, timeout=600)
     return Built(data_dir, env, tickers, done)
 
@@ -250,7 +219,7 @@ def test_commands_that_write_say_so_on_a_read_only_data_folder(
 ):
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    env = _env(data_dir, EDGAR_MIRROR=str(corpus))
+    env = cli_env(data_dir, EDGAR_MIRROR=str(corpus))
     done = _cli([command], env, read_only=data_dir, timeout=60)
     _assert_one_line_error(done, "cannot prepare the data folder", "Read-only file system")
     assert str(data_dir) in done.stderr
