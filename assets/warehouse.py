@@ -21,6 +21,7 @@ from dagster import (
 from assets.edgar import CATALOG_KEY
 from assets.marts import FINANCIALS_KEY, mart_assets, mart_checks
 from assets.xbrl import FACTS_KEY, LINE_ITEMS_KEY
+from pipeline.automation.partition_ranges import rebuild_forced
 from pipeline.metadata import column_schema, failure_check_metadata
 from pipeline.warehouse import (
     build_core,
@@ -116,7 +117,9 @@ def warehouse_tables(context: AssetExecutionContext, warehouse: DuckDBWarehouse)
     context.log.info(f"loading Parquet into {warehouse.warehouse_path}")
     with warehouse.write() as con:
         with transaction(con):
-            staged = load_raw(con, warehouse.inputs())
+            staged = load_raw(
+                con, warehouse.inputs(), full_refresh=rebuild_forced(context.run.tags)
+            )
             build_core(con)
         counts = row_counts(con, ("raw", "core"))
         context.log.info(f"accessions staged: {staged}; rows: {counts}")

@@ -108,12 +108,14 @@ def _run_pipeline(settings: Settings, args: argparse.Namespace) -> int:
     Both runs are recorded in the Dagster instance, so they show in the UI. A filing that
     cannot be downloaded or parsed does not stop the others; the command then exits 1,
     naming each failed filing and check. Runs of earlier ``run`` commands whose process
-    died are marked failed first, so they never block this one.
+    died are marked failed first, so they never block this one. Only filings whose source
+    or parser version changed are parsed; with ``--rebuild`` every filing is parsed again
+    and the warehouse's raw tables are reloaded from the lake, from empty.
     """
     from dagster import DagsterInstance
 
     from assets.partitions import FILINGS
-    from pipeline.automation.partition_ranges import all_partitions_tags
+    from pipeline.automation.partition_ranges import all_partitions_tags, rebuild_tags
     from pipeline.dead_runs import reap_dead_runs
     from pipeline.definitions import BUILD_JOB, SYNC_JOB, build_definitions
 
@@ -129,8 +131,13 @@ def _run_pipeline(settings: Settings, args: argparse.Namespace) -> int:
         if not keys:
             print("no filings to process")
             return 0 if synced else 1
-        print(f"2/2 parsing {len(keys)} filings, loading the warehouse, building the marts")
-        built = _execute(defs.resolve_job_def(BUILD_JOB), instance, all_partitions_tags(keys))
+        tags = all_partitions_tags(keys)
+        if args.rebuild:
+            tags |= rebuild_tags()
+            print(f"2/2 rebuilding: re-parsing all {len(keys)} filings, reloading the warehouse")
+        else:
+            print(f"2/2 parsing what changed of {len(keys)} filings, loading, building the marts")
+        built = _execute(defs.resolve_job_def(BUILD_JOB), instance, tags)
     if settings.warehouse_path.exists():
         print()
         filings_ok = cmd_status(settings, args) == 0
@@ -237,7 +244,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="SEC EDGAR filings -> XBRL facts -> DuckDB comparison marts (Dagster).",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run the main job end to end").set_defaults(func=cmd_run)
+    run = sub.add_parser("run", help="run the main job end to end")
+    run.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="re-parse every filing (changed or not) and rebuild the warehouse from the lake",
+    )
+    run.set_defaults(func=cmd_run)
     sub.add_parser("status", help="what is downloaded, parsed and loaded").set_defaults(
         func=cmd_status
     )

@@ -27,6 +27,11 @@ def reparse_forced(tags: Mapping[str, str]) -> bool:
     return BACKFILL_TAG in tags or tags.get(REPARSE_TAG, "").lower() == "true"
 
 
+def rebuild_forced(tags: Mapping[str, str]) -> bool:
+    """Whether a run with ``tags`` reloads the warehouse's raw tables from the lake, from empty."""
+    return tags.get(REBUILD_TAG, "").lower() == "true"
+
+
 def rebuild_tags() -> dict[str, str]:
     """Tags of a full rebuild: re-parse every filing, reload the warehouse from the lake."""
     return {REPARSE_TAG: "true", REBUILD_TAG: "true"}
