@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from pipeline.identifiers import UnsafeIdentifierError, check_cik, check_ticker
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 DEFAULT_COMPANIES = ("AMZN", "WMT")
@@ -42,8 +44,6 @@ ENV_VARS = {
     "requests_per_second": "EDGAR_REQUESTS_PER_SECOND",
 }
 
-_TICKER = re.compile(r"^[A-Z][A-Z0-9.\-]{0,9}$")
-_CIK = re.compile(r"^\d{1,10}$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _HEADER_TEXT = re.compile(r"^[\x20-\x7e]*$")  # printable ASCII: safe in a User-Agent header
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -88,19 +88,23 @@ _NUMBERS = {
 def validate_company(value: str) -> str:
     """Return a ticker (upper-cased) or a 10-digit CIK, refusing anything path- or SQL-unsafe.
 
-    Tickers are 1-10 characters of letters, digits, '.' and '-', starting with a letter
-    and never '..'; CIKs are 1-10 digits, not all zero (zero-padded to 10).
+    The patterns are :mod:`pipeline.identifiers`' (the same ones applied to what EDGAR
+    sends): tickers are 1-10 characters of letters, digits, '.' and '-', starting with a
+    letter and never '..'; CIKs are 1-10 digits, not all zero (zero-padded to 10).
     """
     text = value.strip()
-    if _CIK.fullmatch(text) and int(text) > 0:
-        return text.zfill(10)
-    upper = text.upper()
-    if not _TICKER.fullmatch(upper) or ".." in upper:
+    try:
+        if text.isdigit():
+            cik = check_cik(text, source="EDGAR_COMPANIES")
+            if int(cik) > 0:
+                return cik
+            raise UnsafeIdentifierError("a CIK of all zeros")
+        return check_ticker(text, source="EDGAR_COMPANIES")
+    except UnsafeIdentifierError:
         raise ConfigError(
             f"company {value!r} is not a ticker (letters, digits, '.', '-') or a CIK (digits, "
             "not all zero): path separators, quotes and other characters are refused"
-        )
-    return upper
+        ) from None
 
 
 def _split_list(raw: str) -> list[str]:
