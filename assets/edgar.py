@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 
+import requests
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -19,7 +20,11 @@ from assets.partitions import FILINGS
 from pipeline.config import ConfigError
 from pipeline.edgar.catalog import build_catalog, write_catalog
 from pipeline.edgar.connection import edgar_connection
-from pipeline.edgar.download import DownloadResult, download_company_filings
+from pipeline.edgar.download import (
+    DownloadLockTimeout,
+    DownloadResult,
+    download_company_filings,
+)
 from pipeline.metadata import column_schema, failure_check_metadata, markdown_table
 from pipeline.resources import PipelineSettings
 from pipeline.xbrl.datasets import filings_in_date_order
@@ -50,6 +55,12 @@ def _result_metadata(result: DownloadResult) -> dict:
             "| accession | form | filed | period |\n|---|---|---|---|\n" + rows
         ),
     }
+
+
+# What makes one company's download fail without stopping the others: SEC does not know
+# it, its index cannot be read or holds refused values, SEC stays unreachable, or another
+# run holds its download lock or the request budget. A full disk, or a bug, fails the step.
+COMPANY_ERRORS = (ValueError, requests.RequestException, TimeoutError, DownloadLockTimeout)
 
 
 def _landed_check(failed: dict[str, str], company_error: str | None) -> AssetCheckResult:
@@ -108,7 +119,7 @@ def build_download_asset(company: str) -> AssetsDefinition:
                 )
         except ConfigError as exc:  # no contact identity: nothing can be downloaded at all
             raise Failure(description=f"{company}: {exc}") from exc
-        except Exception as exc:  # this company only (unknown ticker, index unreachable, ...)
+        except COMPANY_ERRORS as exc:  # this company only; anything else fails the step
             reason = f"{type(exc).__name__}: {exc}".splitlines()[0]
             context.log.error(f"{company}: no filings downloaded: {reason}")
             return MaterializeResult(
