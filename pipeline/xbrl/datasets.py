@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.config import Settings
+from pipeline.edgar.catalog import read_catalog_rows
 from pipeline.identifiers import contained_path
 from pipeline.parquet_io import write_parquet_files_atomically
 from pipeline.xbrl import PARSER_VERSION, NoXbrlError, parse_facts
@@ -221,11 +222,7 @@ def parse_filing(settings: Settings, filing: dict) -> ParsedFiling:
 
 def read_catalog(settings: Settings) -> dict[str, dict]:
     """The filings catalog keyed by accession number (empty if not built yet)."""
-    if not settings.catalog_path.exists():
-        return {}
-    return {
-        row["accession_number"]: row for row in pq.read_table(settings.catalog_path).to_pylist()
-    }
+    return {row["accession_number"]: row for row in read_catalog_rows(settings.catalog_path)}
 
 
 def filings_in_date_order(catalog: dict[str, dict]) -> list[str]:
