@@ -82,7 +82,24 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         return 130
     except Exception as exc:  # storage errors (disk full, locks): one line, not a traceback
         print(f"edgar-pipeline run: FAILED: {_root_message(exc)}", file=sys.stderr)
+        if (saved := _save_traceback(settings, exc)) is not None:
+            print(f"  (the full traceback is in {saved})", file=sys.stderr)
         return 1
+
+
+def _save_traceback(settings: Settings, exc: BaseException) -> Path | None:
+    """Keep an unexpected error's traceback under ``<data>/logs/``; None if it can't be."""
+    import traceback
+    from datetime import UTC, datetime
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = settings.data_dir / "logs" / f"run-{stamp}-{os.getpid()}.traceback.txt"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+    except OSError:  # a full or read-only disk: the one line above is all there is
+        return None
+    return path
 
 
 def _root_message(exc: BaseException) -> str:
