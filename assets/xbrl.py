@@ -10,6 +10,7 @@ from dagster import (
     AssetKey,
     AssetSpec,
     BackfillPolicy,
+    Config,
     MaterializeResult,
     MetadataValue,
     multi_asset,
@@ -34,6 +35,14 @@ ALL_PARSED_CHECK = "every_filing_parsed"
 # The run-wide metadata names at most this many filings (it is copied to every partition).
 LISTED = 20
 PROGRESS_EVERY = 10
+
+
+class ParseConfig(Config):
+    """``reparse: true`` re-parses every filing of the range, even if unchanged, as the run
+    tag ``edgar/reparse=true`` or a backfill does; for launchers that set run config but not
+    tags (``dagster asset materialize --config-json``)."""
+
+    reparse: bool = False
 
 
 def _first(names: dict[str, str] | list[str]) -> dict[str, str] | list[str]:
@@ -85,12 +94,13 @@ def _first(names: dict[str, str] | list[str]) -> dict[str, str] | list[str]:
     ],
     backfill_policy=BackfillPolicy.single_run(),
 )
-def parsed_filings(context: AssetExecutionContext, settings: PipelineSettings):
+def parsed_filings(context: AssetExecutionContext, config: ParseConfig, settings: PipelineSettings):
     """Parse the filings of the run's partitions whose source or parser version changed.
 
     A filing whose two Parquet files already carry its catalog sha256 and size and the
     running ``PARSER_VERSION`` is skipped (``unchanged``: neither its landed file nor its
-    Parquet is touched), unless the run is a backfill or tagged ``edgar/reparse=true``.
+    Parquet is touched), unless the run is a backfill, is tagged ``edgar/reparse=true`` or
+    has the run config ``reparse: true``.
     A filing that cannot be parsed (or was not downloaded) does not stop the others: its
     reason is recorded in the catalog (status ``parse_failed``, retried by every later
     run), in its partition's metadata, and in the ``every_filing_parsed`` check (ERROR
@@ -106,7 +116,7 @@ def parsed_filings(context: AssetExecutionContext, settings: PipelineSettings):
     resolved = settings.settings()
     catalog = read_catalog(resolved)
     keys = context.partition_keys
-    forced = reparse_forced(context.run.tags)
+    forced = config.reparse or reparse_forced(context.run.tags)
     if forced:
         context.log.info(f"re-parsing every filing of the range ({len(keys)}), changed or not")
     parsed: list[str] = []

@@ -142,6 +142,8 @@ def test_dagster_cli_materializes_a_partition_range(pipeline_run, tracked_rows):
             "xbrl/facts,xbrl/line_items",
             "--partition-range",
             f"{first}...{last}",
+            "--config-json",  # re-parse even though unchanged (no parser version bump here)
+            '{"ops": {"parsed_filings": {"config": {"reparse": true}}}}',
         ],
         env,
     )

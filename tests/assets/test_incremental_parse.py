@@ -72,13 +72,14 @@ class Lake:
         result = execute_job(self.defs, SYNC_JOB, self.instance)
         assert result.success, step_failures(result)
 
-    def parse(self, tags: dict[str, str] | None = None):
+    def parse(self, tags: dict[str, str] | None = None, run_config: dict | None = None):
         """Materialize only the parse assets over every partition (or the tags' range)."""
         return materialize(
             [parsed_filings],
             instance=self.instance,
             resources={"settings": PipelineSettings.from_settings(self.settings)},
             tags=tags or all_partitions_tags(self.partitions()),
+            run_config=run_config,
             raise_on_error=False,
         )
 
@@ -230,14 +231,19 @@ def test_a_parser_version_bump_reparses_everything(lake, monkeypatch):
     assert rewritten(bumped, snapshot(lake.settings)) == set(keys)
 
 
+REPARSE_CONFIG = {"ops": {"parsed_filings": {"config": {"reparse": True}}}}
+
+
 @pytest.mark.parametrize(
-    "force", [{REPARSE_TAG: "true"}, {BACKFILL_TAG: "testbackfill"}], ids=["reparse", "backfill"]
+    ("tags", "run_config"),
+    [({REPARSE_TAG: "true"}, None), ({BACKFILL_TAG: "testbackfill"}, None), ({}, REPARSE_CONFIG)],
+    ids=["reparse-tag", "backfill-tag", "run-config"],
 )
-def test_a_forced_run_reparses_every_filing_of_its_range_and_only_it(lake, force):
+def test_a_forced_run_reparses_every_filing_of_its_range_and_only_it(lake, tags, run_config):
     keys = lake.partitions()
     first, last = keys[1], keys[3]
     before = snapshot(lake.settings)
-    result = lake.parse({**partition_range_tags(first, last), **force})
+    result = lake.parse({**partition_range_tags(first, last), **tags}, run_config)
     assert result.success, step_failures(result)
     assert rewritten(before, snapshot(lake.settings)) == set(keys[1:4])
     assert outcomes(result) == dict.fromkeys(keys[1:4], "parsed")
