@@ -12,7 +12,11 @@ import pytest
 from dagster import DagsterInstance
 
 from assets.partitions import FILINGS
-from pipeline.automation.partition_ranges import all_partitions_tags, partition_range_tags
+from pipeline.automation.partition_ranges import (
+    REPARSE_TAG,
+    all_partitions_tags,
+    partition_range_tags,
+)
 from pipeline.definitions import MAIN_JOB, SYNC_JOB, build_definitions
 from pipeline.xbrl.datasets import filing_file
 from tests.conftest import (
@@ -78,8 +82,10 @@ def test_reparsing_replaces_a_filings_rows(synced):
     tags = partition_range_tags(AMZN_FY2024, AMZN_FY2024)
     assert execute_job(defs, MAIN_JOB, instance, tags).success
     path = filing_file(settings.facts_dir, "AMZN", AMZN_FY2024)
-    first = pq.read_table(path)
-    assert execute_job(defs, MAIN_JOB, instance, tags).success
+    first, inode = pq.read_table(path), path.stat().st_ino
+    # Unchanged filings are skipped; edgar/reparse=true forces the re-parse.
+    assert execute_job(defs, MAIN_JOB, instance, {**tags, REPARSE_TAG: "true"}).success
+    assert path.stat().st_ino != inode  # a new file, renamed over the old one
     again = pq.read_table(path)
     assert again.num_rows == first.num_rows > 1000
     assert again.equals(first)
