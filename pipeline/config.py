@@ -42,6 +42,7 @@ ENV_VARS = {
     "request_deadline_s": "EDGAR_REQUEST_DEADLINE",
     "max_retries": "EDGAR_MAX_RETRIES",
     "requests_per_second": "EDGAR_REQUESTS_PER_SECOND",
+    "sensor_batch_size": "EDGAR_SENSOR_BATCH",
 }
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -81,6 +82,14 @@ _NUMBERS = {
         False,
         f"give a whole number from 1 to {SEC_MAX_REQUESTS_PER_SECOND} (SEC's fair-access "
         "limit; up to 1000 with EDGAR_MIRROR) (default 10)",
+    ),
+    "sensor_batch_size": _Number(
+        True,
+        1,
+        1000,
+        False,
+        "give a whole number of companies from 1 to 1000: how many submissions indexes the "
+        "new-filings sensor reads per tick (default 50)",
     ),
 }
 
@@ -237,6 +246,7 @@ class Settings:
     request_deadline_s: float = 300.0
     max_retries: int = 5
     requests_per_second: int = 10
+    sensor_batch_size: int = 50  # companies the new-filings sensor reads per tick
 
     def __post_init__(self) -> None:
         self._set("companies", self._companies())

@@ -25,6 +25,7 @@ class PipelineSettings(ConfigurableResource):
     request_deadline_s: float = 300.0
     max_retries: int = 5
     requests_per_second: int = 10
+    sensor_batch_size: int = 50
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PipelineSettings:

@@ -1,16 +1,30 @@
-"""Sensor: watch EDGAR's submissions index and bring new 10-K and 10-Q filings in.
+"""Sensor: watch EDGAR's submissions indexes and bring new 10-K and 10-Q filings in.
 
-Each tick reads the index of every tracked company (a few requests, within the shared
-rate limit), registers each filing newer than the cursor as a partition, and requests
-one run of the main job for exactly that filing. The cursor holds, per company, the
-newest accession seen (by filing date, then accession number).
+Each tick reads the indexes of one batch of tracked companies (``EDGAR_SENSOR_BATCH``,
+default 50: about 5 s of requests at SEC's 10/s), round-robin, registers each filing newer
+than the cursor as a partition, and requests one run of the main job for the new filings.
+A full pass over N companies takes ceil(N / batch) ticks; at one tick per 5 minutes, 500
+companies are all read within 50 minutes, and each tick stays far inside Dagster's 60 s
+sensor timeout (reads stop starting after :data:`TICK_BUDGET_S`; the rest wait a tick).
+
+Companies are resolved to their CIK by the EDGAR layer (a ticker and a CIK of the same
+company are one company). One company failing (a ticker SEC does not list, an index that
+keeps answering 503 or is malformed) is named in the tick's log and skip reason, keeps its
+cursor, and is read again on the next tick; the others' new filings go through.
+
+The cursor (JSON) holds, per CIK, the newest filing seen (``"<filing date>|<accession>"``),
+the position of the next batch, and the CIKs to retry. A cursor of the older form (per
+configured name) is migrated on the first tick.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
+import requests
 from dagster import (
     DefaultSensorStatus,
     RunRequest,
@@ -23,11 +37,60 @@ from dagster import (
 from assets.partitions import FILINGS
 from pipeline.automation.partition_ranges import partition_range_tags
 from pipeline.config import Settings
-from pipeline.edgar.connection import edgar_connection
-from pipeline.edgar.submissions import FilingRef, list_filings, ticker_to_cik
+from pipeline.edgar.companies import UnknownCompanyError, resolve_company
+from pipeline.edgar.connection import EdgarConnection, edgar_connection
+from pipeline.edgar.submissions import EdgarIndexError, FilingRef, read_index, ticker_to_cik
+from pipeline.identifiers import UnsafeIdentifierError
 from pipeline.resources import PipelineSettings
 
 SENSOR_NAME = "new_filings_sensor"
+INTERVAL_S = 300  # one tick per 5 minutes: 500 companies in batches of 50 = a pass in 50 min
+TICK_BUDGET_S = 30.0  # no new index read starts after this; Dagster times a tick out at 60 s
+CURSOR_VERSION = 2
+# What one company's failed read raises: a refused or malformed index, HTTP errors after the
+# transport's retries, timeouts (the rate limiter's wait included).
+READ_ERRORS = (EdgarIndexError, UnsafeIdentifierError, requests.RequestException, TimeoutError)
+
+
+@dataclass(frozen=True)
+class Company:
+    """A tracked company: its CIK, and the name logs and run tags use."""
+
+    cik: str
+    name: str  # SEC's ticker, else the CIK
+
+
+@dataclass
+class SensorCursor:
+    """What the sensor keeps between ticks."""
+
+    seen: dict[str, str] = field(default_factory=dict)  # CIK -> "<date>|<accession>"
+    position: int = 0  # index (among tracked companies) of the next batch's first
+    retry: list[str] = field(default_factory=list)  # CIKs to read first on the next tick
+
+    def dumps(self) -> str:
+        return json.dumps(
+            {
+                "version": CURSOR_VERSION,
+                "seen": self.seen,
+                "position": self.position,
+                "retry": self.retry,
+            },
+            sort_keys=True,
+        )
+
+    @classmethod
+    def loads(cls, text: str | None, cik_of: Mapping[str, str]) -> SensorCursor:
+        """The cursor from ``text``; an older per-name cursor is keyed by CIK with ``cik_of``
+        (configured name -> CIK): aliases keep their newest entry, unknown names are dropped."""
+        data = json.loads(text) if text else {}
+        if data.get("version") == CURSOR_VERSION:
+            return cls(dict(data["seen"]), int(data["position"]), list(data["retry"]))
+        seen: dict[str, str] = {}
+        for name, order in data.items():
+            if (cik := cik_of.get(name)) is not None:
+                seen[cik] = max(seen.get(cik, ""), order)
+        return cls(seen)
 
 
 def _order(ref: FilingRef) -> str:
@@ -35,26 +98,23 @@ def _order(ref: FilingRef) -> str:
 
 
 def new_filings(
-    refs_by_company: dict[str, list[FilingRef]],
-    cursor: dict[str, str],
+    refs_by_company: Mapping[str, list[FilingRef]],
+    cursor: Mapping[str, str],
     known: Iterable[str],
 ) -> tuple[list[tuple[str, FilingRef]], dict[str, str]]:
-    """Filings newer than the cursor and not yet known, oldest first; and the next cursor.
-
-    The cursor maps company -> ``"<filing date>|<accession>"`` of the newest filing seen.
-    """
+    """Filings newer than the cursor and not yet known, each accession once, oldest first;
+    and the next cursor (company -> ``"<filing date>|<accession>"`` of the newest seen)."""
     known = set(known)
-    found: list[tuple[str, FilingRef]] = []
+    found: dict[str, tuple[str, FilingRef]] = {}
     next_cursor = dict(cursor)
     for company, refs in refs_by_company.items():
         seen = cursor.get(company, "")
         for ref in refs:
             if _order(ref) > seen and ref.accession_number not in known:
-                found.append((company, ref))
+                found.setdefault(ref.accession_number, (company, ref))
         if refs:
             next_cursor[company] = max([seen, *(_order(r) for r in refs)])
-    found.sort(key=lambda item: _order(item[1]))
-    return found, next_cursor
+    return sorted(found.values(), key=lambda item: _order(item[1])), next_cursor
 
 
 def run_request_for(found: list[tuple[str, FilingRef]]) -> RunRequest:
@@ -74,20 +134,127 @@ def run_request_for(found: list[tuple[str, FilingRef]]) -> RunRequest:
     return RunRequest(run_key=f"{first}...{last}", tags={**tags, **range_tags})
 
 
-def read_indexes(settings: Settings) -> dict[str, list[FilingRef]]:
-    """The in-scope filings of every tracked company, from EDGAR's submissions index."""
-    with edgar_connection(settings) as conn:
-        needs_map = any(not c.isdigit() for c in settings.companies)
-        ciks = ticker_to_cik(conn.user_agent) if needs_map else {}
-        return {
-            company: list_filings(
-                company if company.isdigit() else ciks[company],
+def resolve_companies(
+    configured: Iterable[str], conn: EdgarConnection
+) -> tuple[list[Company], dict[str, str], dict[str, str]]:
+    """The tracked companies, one per CIK in configured order; configured name -> CIK; and
+    the names that could not be resolved -> why (one line each)."""
+    configured = list(configured)
+    ticker_map: dict[str, str] = {}
+    map_error = ""
+    if any(not name.isdigit() for name in configured):
+        try:
+            ticker_map = ticker_to_cik(conn.user_agent)
+        except READ_ERRORS as exc:
+            map_error = f"SEC's ticker map could not be read ({exc}); retried next tick"
+    companies: dict[str, Company] = {}
+    cik_of: dict[str, str] = {}
+    failures: dict[str, str] = {}
+    for name in configured:
+        if map_error and not name.isdigit():
+            failures[name] = map_error
+            continue
+        try:
+            identity = resolve_company(name, ticker_map)
+        except (UnknownCompanyError, UnsafeIdentifierError) as exc:
+            failures[name] = str(exc)
+            continue
+        cik_of[name] = cik_of[identity.ticker] = identity.cik
+        companies.setdefault(identity.cik, Company(identity.cik, identity.ticker))
+    return list(companies.values()), cik_of, failures
+
+
+def plan_batch(ciks: list[str], cursor: SensorCursor, batch: int) -> tuple[list[str], int]:
+    """The CIKs to read this tick, and the position of the next batch.
+
+    With more companies than ``batch``, last tick's failures come first (at most half the
+    batch, so the round-robin always moves on), then the next companies in configured
+    order; a batch never wraps, so each pass reads every company once.
+    """
+    if len(ciks) <= batch:
+        return list(ciks), 0
+    tracked = set(ciks)
+    retries = list(dict.fromkeys(c for c in cursor.retry if c in tracked))[: batch // 2]
+    position = cursor.position if 0 <= cursor.position < len(ciks) else 0
+    end = position + batch - len(retries)
+    window = [c for c in ciks[position:end] if c not in retries]
+    return retries + window, (end if end < len(ciks) else 0)
+
+
+@dataclass
+class BatchRead:
+    """One tick's reads: filings per CIK read, and the CIKs not read -> why."""
+
+    refs: dict[str, list[FilingRef]] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+    deferred: list[str] = field(default_factory=list)  # not started: the tick's budget ran out
+
+
+def read_batch(
+    ciks: list[str], conn: EdgarConnection, settings: Settings, budget_s: float = TICK_BUDGET_S
+) -> BatchRead:
+    """Read the submissions index of each of ``ciks``; a failure stays that company's."""
+    result = BatchRead()
+    stop_at = time.monotonic() + budget_s
+    for cik in ciks:
+        if time.monotonic() >= stop_at:
+            result.deferred.append(cik)
+            continue
+        try:
+            index = read_index(
+                cik,
                 conn.user_agent,
                 forms=settings.forms,
                 since=settings.earliest_filing_date,
             )
-            for company in settings.companies
-        }
+        except READ_ERRORS as exc:
+            result.failed[cik] = str(exc)
+            continue
+        result.refs[cik] = index.refs
+    return result
+
+
+@dataclass(frozen=True)
+class Tick:
+    """A tick's outcome: the new filings (tag name, ref), the next cursor, what failed."""
+
+    found: list[tuple[str, FilingRef]]
+    cursor: SensorCursor
+    problems: list[str]  # one line each, naming the company
+    read: list[str]  # names of the companies read
+    tracked: int
+
+
+def evaluate(settings: Settings, cursor_text: str | None, known: Iterable[str]) -> Tick:
+    """One tick: resolve the companies, read a batch of indexes, find the new filings."""
+    with edgar_connection(settings) as conn:
+        companies, cik_of, unresolved = resolve_companies(settings.companies, conn)
+        cursor = SensorCursor.loads(cursor_text, cik_of)
+        ciks = [c.cik for c in companies]
+        planned, position = plan_batch(ciks, cursor, settings.sensor_batch_size)
+        batch = read_batch(planned, conn, settings)
+    names = {c.cik: c.name for c in companies}
+    found, seen = new_filings(batch.refs, cursor.seen, known)
+    problems = [f"{name}: {reason}" for name, reason in unresolved.items()]
+    problems += [
+        f"{names[cik]} (CIK {cik}): {reason}; its cursor is kept and it is read again next tick"
+        for cik, reason in batch.failed.items()
+    ]
+    if batch.deferred:
+        problems.append(
+            f"{len(batch.deferred)} companies not read within the tick's {TICK_BUDGET_S:.0f} s "
+            f"budget ({', '.join(names[c] for c in batch.deferred)}): read first next tick"
+        )
+    planned_set = set(planned)
+    retry = [c for c in cursor.retry if c in names and c not in planned_set]
+    retry = list(dict.fromkeys([*retry, *batch.failed, *batch.deferred]))
+    return Tick(
+        found=[(names[cik], ref) for cik, ref in found],
+        cursor=SensorCursor(seen, position, retry),
+        problems=problems,
+        read=[names[c] for c in batch.refs],
+        tracked=len(companies),
+    )
 
 
 def build_new_filings_sensor(job_name: str):
@@ -96,31 +263,33 @@ def build_new_filings_sensor(job_name: str):
     @sensor(
         name=SENSOR_NAME,
         job_name=job_name,
-        minimum_interval_seconds=3600,
+        minimum_interval_seconds=INTERVAL_S,
         default_status=DefaultSensorStatus.RUNNING,
         description=(
-            "Hourly: reads EDGAR's submissions index of each tracked company and runs the main "
-            "job for the new 10-K/10-Q filings (one partition per filing; a batch is one run over "
-            "its range). Cursor: newest accession seen per company."
+            "Every 5 minutes: reads EDGAR's submissions index of the next batch of tracked "
+            "companies (EDGAR_SENSOR_BATCH, round-robin) and runs the main job for the new "
+            "10-K/10-Q filings (one partition per filing; several are one run over their range). "
+            "A company that fails is named, keeps its cursor and is retried next tick."
         ),
     )
     def new_filings_sensor(context: SensorEvaluationContext, settings: PipelineSettings):
-        cursor = json.loads(context.cursor) if context.cursor else {}
-        refs = read_indexes(settings.settings())
         known = context.instance.get_dynamic_partitions(FILINGS.name)
-        found, next_cursor = new_filings(refs, cursor, known)
-        if not found:
-            return SensorResult(
-                skip_reason=SkipReason("no new filings"), cursor=json.dumps(next_cursor)
-            )
-        keys = [ref.accession_number for _, ref in found]
+        tick = evaluate(settings.settings(), context.cursor, known)
+        for problem in tick.problems:
+            context.log.warning(problem)
+        cursor = tick.cursor.dumps()
+        if not tick.found:
+            read = f"read {len(tick.read)} of {tick.tracked} companies ({', '.join(tick.read)})"
+            reason = "; ".join([f"no new filings; {read}", *tick.problems])
+            return SensorResult(skip_reason=SkipReason(reason), cursor=cursor)
         context.log.info(
-            f"new filings: {', '.join(f'{c} {r.form} {r.accession_number}' for c, r in found)}"
+            "new filings: " + ", ".join(f"{c} {r.form} {r.accession_number}" for c, r in tick.found)
         )
+        keys = [ref.accession_number for _, ref in tick.found]
         return SensorResult(
-            run_requests=[run_request_for(found)],
+            run_requests=[run_request_for(tick.found)],
             dynamic_partitions_requests=[FILINGS.build_add_request(keys)],
-            cursor=json.dumps(next_cursor),
+            cursor=cursor,
         )
 
     return new_filings_sensor

@@ -33,7 +33,8 @@ def cursor_of(row: dict[str, str]) -> str:
     return f"{row['filing_date']}|{row['accession_number']}"
 
 
-def _tick(defs, instance, settings, cursor):
+def tick(defs, instance, settings, cursor):
+    """Evaluate the new-filings sensor of ``defs`` once, as the daemon would."""
     sensor = defs.resolve_sensor_def(SENSOR_NAME)
     context = build_sensor_context(
         instance=instance,
@@ -61,20 +62,21 @@ def test_sensor_requests_exactly_the_new_filing_then_nothing(
         known = instance.get_dynamic_partitions(FILINGS.name)
         assert sorted(known) == sorted(r["accession_number"] for r in earlier)
 
-        first = _tick(defs, instance, settings, None)
+        first = tick(defs, instance, settings, None)
         assert not first.run_requests
         cursor = json.loads(first.cursor)
-        assert cursor == {
-            ticker: cursor_of(newest(rows_for(earlier, [ticker])))
+        seen = {
+            rows_for(earlier, [ticker])[0]["cik"]: cursor_of(newest(rows_for(earlier, [ticker])))
             for ticker in tickers_of(tracked_rows)
         }
+        assert cursor == {"version": 2, "seen": seen, "position": 0, "retry": []}
 
         server.publish(new_key)
-        second = _tick(defs, instance, settings, first.cursor)
+        second = tick(defs, instance, settings, first.cursor)
         assert [r.partition_key for r in second.run_requests] == [new_key]
         assert second.run_requests[0].run_key == new_key
         assert [r.partition_keys for r in second.dynamic_partitions_requests] == [[new_key]]
-        assert json.loads(second.cursor) == {**cursor, "AMZN": cursor_of(new)}
+        assert json.loads(second.cursor)["seen"] == {**seen, new["cik"]: cursor_of(new)}
 
         # Carry the request out as the daemon would: register the partition, run the job.
         instance.add_dynamic_partitions(FILINGS.name, [new_key])
@@ -87,7 +89,7 @@ def test_sensor_requests_exactly_the_new_filing_then_nothing(
         catalog = pq.read_table(settings.catalog_path).column("accession_number").to_pylist()
         assert new_key in catalog
 
-        third = _tick(defs, instance, settings, second.cursor)
+        third = tick(defs, instance, settings, second.cursor)
         assert not third.run_requests
 
 

@@ -1,0 +1,204 @@
+"""The new-filings sensor fails small: one company's failure never hides another's filings.
+
+Each test drives the sensor through the EDGAR stand-in with a company's newest filing held
+back, then published as if just filed. Earlier filings are registered as known partitions,
+as a sync run would have done.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+
+import pytest
+from dagster import DagsterInstance, build_sensor_context
+
+from assets.partitions import FILINGS
+from pipeline.automation.sensors import TICK_BUDGET_S, build_new_filings_sensor, read_batch
+from pipeline.definitions import MAIN_JOB
+from pipeline.edgar.connection import edgar_connection
+from pipeline.edgar.standin import EdgarStandIn
+from pipeline.resources import PipelineSettings
+from tests.conftest import make_settings, newest, rows_for
+
+SENSOR = build_new_filings_sensor(MAIN_JOB)
+
+
+@dataclass
+class World:
+    """A stand-in with filings held back, and an instance knowing every other filing."""
+
+    server: EdgarStandIn
+    instance: DagsterInstance
+    held: dict[str, dict[str, str]]  # ticker -> its held-back newest filing
+
+
+@pytest.fixture
+def hold_back(corpus, corpus_rows, monkeypatch) -> Iterator[Callable[..., World]]:
+    """``hold_back(*tickers)``: a stand-in without each ticker's newest filing, and an
+    instance knowing every other filing."""
+    with ExitStack() as stack:
+
+        def start(*tickers: str) -> World:
+            held = {t: newest(rows_for(corpus_rows, [t])) for t in tickers}
+            keys = {r["accession_number"] for r in held.values()}
+            server = stack.enter_context(EdgarStandIn(corpus, exclude_accessions=keys))
+            for key, value in server.client_env().items():
+                monkeypatch.setenv(key, value)
+            instance = DagsterInstance.ephemeral()
+            others = [
+                r["accession_number"] for r in corpus_rows if r["accession_number"] not in keys
+            ]
+            instance.add_dynamic_partitions(FILINGS.name, others)
+            return World(server, instance, held)
+
+        yield start
+
+
+def tick(world: World, settings, cursor: str | None):
+    """Evaluate the sensor once, as the daemon would."""
+    context = build_sensor_context(
+        instance=world.instance,
+        cursor=cursor,
+        resources={"settings": PipelineSettings.from_settings(settings)},
+    )
+    return SENSOR(context)
+
+
+def requested(result) -> list[str]:
+    """The accessions a tick asks to add as partitions (each request's keys, in order)."""
+    return [key for r in result.dynamic_partitions_requests for key in r.partition_keys]
+
+
+def run_keys(result) -> list[str]:
+    return [r.run_key for r in result.run_requests]
+
+
+def seen(result) -> dict[str, str]:
+    return json.loads(result.cursor)["seen"]
+
+
+def warnings(capfd) -> list[str]:
+    """The WARNING lines the tick logged (Dagster's sensor log writes to stderr)."""
+    return [line for line in capfd.readouterr().err.splitlines() if " - WARNING - " in line]
+
+
+def index_reads(server: EdgarStandIn, cik: str) -> int:
+    return server.requests.count(f"/submissions/CIK{cik}.json")
+
+
+def test_an_unknown_ticker_is_named_and_the_others_filings_still_come_in(
+    hold_back, tmp_path, capfd
+):
+    world = hold_back("AMZN")
+    new = world.held["AMZN"]
+    settings = make_settings(tmp_path, companies=("AMZN", "ZZZZQ", "WMT"))
+
+    first = tick(world, settings, None)
+    assert not first.run_requests
+    assert "ZZZZQ" in first.skip_reason.skip_message
+    assert "not in SEC's ticker map" in first.skip_reason.skip_message
+
+    world.server.publish(new["accession_number"])
+    capfd.readouterr()
+    second = tick(world, settings, first.cursor)
+    assert run_keys(second) == [new["accession_number"]]
+    assert requested(second) == [new["accession_number"]]
+    assert second.run_requests[0].tags["edgar/company"] == "AMZN"
+    warned = warnings(capfd)
+    assert any("ZZZZQ" in m and "EDGAR_COMPANIES" in m for m in warned), warned
+
+
+def test_an_index_failing_forever_keeps_its_cursor_and_is_retried_next_tick(
+    hold_back, tmp_path, capfd
+):
+    world = hold_back("AMZN", "WMT")
+    amzn, wmt = world.held["AMZN"], world.held["WMT"]
+    settings = make_settings(tmp_path)
+    first = tick(world, settings, None)
+    assert not first.run_requests
+    before = seen(first)
+
+    fault = world.server.faults.add(f"CIK{wmt['cik']}.json", 503, times=None)
+    world.server.publish(amzn["accession_number"])
+    world.server.publish(wmt["accession_number"])
+    capfd.readouterr()
+    second = tick(world, settings, first.cursor)
+    warned = warnings(capfd)
+    assert run_keys(second) == [amzn["accession_number"]]
+    assert requested(second) == [amzn["accession_number"]]
+    assert seen(second)[wmt["cik"]] == before[wmt["cik"]]
+    assert json.loads(second.cursor)["retry"] == [wmt["cik"]]
+    assert any("WMT" in m and "503" in m and "next tick" in m for m in warned), warned
+    assert fault.fired > 1  # the transport retried before the sensor gave up on WMT
+
+    world.server.faults.remove(fault)
+    third = tick(world, settings, second.cursor)
+    assert run_keys(third) == [wmt["accession_number"]]
+    assert seen(third)[wmt["cik"]] == f"{wmt['filing_date']}|{wmt['accession_number']}"
+    assert json.loads(third.cursor)["retry"] == []
+
+
+def test_a_cik_alias_is_one_company_and_each_new_accession_is_requested_once(
+    hold_back, corpus_rows, tmp_path
+):
+    world = hold_back("AMZN")
+    new = world.held["AMZN"]
+    cik = new["cik"]
+    settings = make_settings(tmp_path, companies=("AMZN", cik.lstrip("0"), "WMT"))
+    first = tick(world, settings, None)
+    assert not first.run_requests
+    assert set(seen(first)) == {cik, rows_for(corpus_rows, ["WMT"])[0]["cik"]}
+    assert index_reads(world.server, cik) == 1
+
+    world.server.publish(new["accession_number"])
+    second = tick(world, settings, first.cursor)
+    assert run_keys(second) == [new["accession_number"]]
+    assert requested(second) == [new["accession_number"]]
+    assert index_reads(world.server, cik) == 2
+
+
+def test_a_first_tick_with_an_alias_requests_every_filing_once(hold_back, corpus_rows, tmp_path):
+    world = hold_back()
+    for key in world.instance.get_dynamic_partitions(FILINGS.name):
+        world.instance.delete_dynamic_partition(FILINGS.name, key)
+    amzn = rows_for(corpus_rows, ["AMZN"])
+    settings = make_settings(tmp_path, companies=(amzn[0]["cik"].lstrip("0"), "AMZN"))
+    first = tick(world, settings, None)
+    keys = requested(first)
+    assert sorted(keys) == sorted(r["accession_number"] for r in amzn)
+    assert len(keys) == len(set(keys))
+    assert len(first.run_requests) == 1
+
+
+def test_an_old_ticker_keyed_cursor_is_migrated_to_ciks(hold_back, corpus_rows, tmp_path):
+    world = hold_back("AMZN")
+    new = world.held["AMZN"]
+    settings = make_settings(tmp_path)
+    old = {
+        ticker: f"{row['filing_date']}|{row['accession_number']}"
+        for ticker in ("AMZN", "WMT")
+        for row in [newest([r for r in rows_for(corpus_rows, [ticker]) if r is not new])]
+    }
+    first = tick(world, settings, json.dumps(old))
+    assert not first.run_requests
+    ciks = {t: rows_for(corpus_rows, [t])[0]["cik"] for t in old}
+    assert seen(first) == {ciks[t]: value for t, value in old.items()}
+
+    world.server.publish(new["accession_number"])
+    second = tick(world, settings, json.dumps(old))  # still the old form: migrated again
+    assert run_keys(second) == [new["accession_number"]]
+
+
+def test_no_read_starts_once_the_tick_budget_is_spent(hold_back, corpus_rows, tmp_path):
+    world = hold_back()
+    settings = make_settings(tmp_path)
+    ciks = [rows_for(corpus_rows, [t])[0]["cik"] for t in ("AMZN", "WMT")]
+    with edgar_connection(settings) as conn:
+        late = read_batch(ciks, conn, settings, budget_s=0)
+        on_time = read_batch(ciks, conn, settings, budget_s=TICK_BUDGET_S)
+    assert late.deferred == ciks and not late.refs and not late.failed
+    assert list(on_time.refs) == ciks and not on_time.deferred
+    assert [index_reads(world.server, c) for c in ciks] == [1, 1]
