@@ -9,17 +9,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from dagster import DagsterInstance, build_sensor_context
 
 from assets.partitions import FILINGS
-from pipeline.automation.sensors import TICK_BUDGET_S, build_new_filings_sensor, read_batch
+from pipeline.automation.sensors import (
+    TICK_BUDGET_S,
+    build_new_filings_sensor,
+    new_filings,
+    read_batch,
+)
 from pipeline.definitions import MAIN_JOB
 from pipeline.edgar.connection import edgar_connection
 from pipeline.edgar.standin import EdgarStandIn
+from pipeline.edgar.submissions import FilingRef
 from pipeline.resources import PipelineSettings
 from tests.conftest import make_settings, newest, rows_for
 
@@ -35,10 +42,10 @@ class World:
     held: dict[str, dict[str, str]]  # ticker -> its held-back newest filing
 
 
-@pytest.fixture
-def hold_back(corpus, corpus_rows, monkeypatch) -> Iterator[Callable[..., World]]:
-    """``hold_back(*tickers)``: a stand-in without each ticker's newest filing, and an
-    instance knowing every other filing."""
+@contextmanager
+def holding_back(corpus, corpus_rows, monkeypatch) -> Iterator[Callable[..., World]]:
+    """``start(*tickers)``: a stand-in without each ticker's newest filing, and an instance
+    knowing every other filing."""
     with ExitStack() as stack:
 
         def start(*tickers: str) -> World:
@@ -54,6 +61,12 @@ def hold_back(corpus, corpus_rows, monkeypatch) -> Iterator[Callable[..., World]
             instance.add_dynamic_partitions(FILINGS.name, others)
             return World(server, instance, held)
 
+        yield start
+
+
+@pytest.fixture
+def hold_back(corpus, corpus_rows, monkeypatch) -> Iterator[Callable[..., World]]:
+    with holding_back(corpus, corpus_rows, monkeypatch) as start:
         yield start
 
 
@@ -202,3 +215,10 @@ def test_no_read_starts_once_the_tick_budget_is_spent(hold_back, corpus_rows, tm
     assert late.deferred == ciks and not late.refs and not late.failed
     assert list(on_time.refs) == ciks and not on_time.deferred
     assert [index_reads(world.server, c) for c in ciks] == [1, 1]
+
+
+def test_an_accession_listed_under_two_companies_is_found_once():
+    ref = FilingRef(date(2025, 2, 7), "0001018724-25-000004", "10-K", None, "a.htm", "1018724")
+    found, cursor = new_filings({"AMZN": [ref], "0001018724": [ref]}, {}, known=[])
+    assert found == [("AMZN", ref)]
+    assert cursor == dict.fromkeys(["AMZN", "0001018724"], f"2025-02-07|{ref.accession_number}")
