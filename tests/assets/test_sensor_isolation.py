@@ -1,4 +1,5 @@
-"""The new-filings sensor fails small: one company's failure never hides another's filings.
+"""The new-filings sensor fails small (one company's failure never hides another's filings)
+and reads a batch of companies per tick, round-robin (EDGAR_SENSOR_BATCH).
 
 Each test drives the sensor through the EDGAR stand-in with a company's newest filing held
 back, then published as if just filed. Earlier filings are registered as known partitions,
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date
 
@@ -19,8 +20,10 @@ from dagster import DagsterInstance, build_sensor_context
 from assets.partitions import FILINGS
 from pipeline.automation.sensors import (
     TICK_BUDGET_S,
+    SensorCursor,
     build_new_filings_sensor,
     new_filings,
+    plan_batch,
     read_batch,
 )
 from pipeline.definitions import MAIN_JOB
@@ -42,10 +45,10 @@ class World:
     held: dict[str, dict[str, str]]  # ticker -> its held-back newest filing
 
 
-@contextmanager
-def holding_back(corpus, corpus_rows, monkeypatch) -> Iterator[Callable[..., World]]:
-    """``start(*tickers)``: a stand-in without each ticker's newest filing, and an instance
-    knowing every other filing."""
+@pytest.fixture
+def hold_back(corpus, corpus_rows, monkeypatch) -> Iterator[Callable[..., World]]:
+    """``hold_back(*tickers)``: a stand-in without each ticker's newest filing, and an
+    instance knowing every other filing."""
     with ExitStack() as stack:
 
         def start(*tickers: str) -> World:
@@ -61,12 +64,6 @@ def holding_back(corpus, corpus_rows, monkeypatch) -> Iterator[Callable[..., Wor
             instance.add_dynamic_partitions(FILINGS.name, others)
             return World(server, instance, held)
 
-        yield start
-
-
-@pytest.fixture
-def hold_back(corpus, corpus_rows, monkeypatch) -> Iterator[Callable[..., World]]:
-    with holding_back(corpus, corpus_rows, monkeypatch) as start:
         yield start
 
 
@@ -222,3 +219,78 @@ def test_an_accession_listed_under_two_companies_is_found_once():
     found, cursor = new_filings({"AMZN": [ref], "0001018724": [ref]}, {}, known=[])
     assert found == [("AMZN", ref)]
     assert cursor == dict.fromkeys(["AMZN", "0001018724"], f"2025-02-07|{ref.accession_number}")
+
+
+def position(result) -> int:
+    return json.loads(result.cursor)["position"]
+
+
+def test_consecutive_batches_cover_every_company_once_per_pass():
+    ciks = [f"{n:010d}" for n in range(1, 8)]
+    cursor, passes = SensorCursor(), []
+    for _ in range(2):
+        covered, positions = [], []
+        for _ in range(3):  # ceil(7 / 3) ticks per pass
+            batch, cursor.position = plan_batch(ciks, cursor, 3)
+            covered += batch
+            positions.append(cursor.position)
+        passes.append(covered)
+        assert positions == [3, 6, 0]
+    assert passes == [ciks, ciks]
+    assert plan_batch(ciks[:3], SensorCursor(position=2), 3) == (ciks[:3], 0)
+
+
+def test_a_new_filing_is_found_on_the_tick_that_reads_its_companys_batch(
+    hold_back, corpus_rows, tmp_path
+):
+    world = hold_back("NFLX")
+    order = ("AMZN", "WMT", "NFLX")  # more companies than the batch of 2
+    ciks = {t: rows_for(corpus_rows, [t])[0]["cik"] for t in order}
+    settings = make_settings(tmp_path, companies=order, sensor_batch_size=2)
+    new = world.held["NFLX"]
+
+    def reads() -> list[int]:
+        return [index_reads(world.server, ciks[t]) for t in order]
+
+    first = tick(world, settings, None)
+    assert (reads(), position(first)) == ([1, 1, 0], 2)
+    assert "read 2 of 3 companies (AMZN, WMT)" in first.skip_reason.skip_message
+    second = tick(world, settings, first.cursor)
+    assert (reads(), position(second)) == ([1, 1, 1], 0)  # one pass: each company once
+    assert set(seen(second)) == set(ciks.values())
+
+    world.server.publish(new["accession_number"])
+    third = tick(world, settings, second.cursor)  # AMZN and WMT: not NFLX's batch
+    assert not third.run_requests
+    assert (reads(), position(third)) == ([2, 2, 1], 2)
+    fourth = tick(world, settings, third.cursor)
+    assert run_keys(fourth) == [new["accession_number"]]
+    assert (reads(), position(fourth)) == ([2, 2, 2], 0)
+
+
+def test_a_company_that_failed_is_read_first_on_the_next_tick(hold_back, corpus_rows, tmp_path):
+    world = hold_back("WMT")
+    wmt = world.held["WMT"]
+    order = ("AMZN", "WMT", "NFLX")
+    ciks = {t: rows_for(corpus_rows, [t])[0]["cik"] for t in order}
+    settings = make_settings(tmp_path, companies=order, sensor_batch_size=2)
+    world.server.publish(wmt["accession_number"])
+    fault = world.server.faults.add(f"CIK{ciks['WMT']}.json", 503, times=None)
+
+    first = tick(world, settings, None)
+    assert not first.run_requests
+    assert "WMT (CIK" in first.skip_reason.skip_message
+    assert json.loads(first.cursor)["retry"] == [ciks["WMT"]]
+    assert ciks["WMT"] not in seen(first)
+
+    world.server.faults.remove(fault)
+    reads = {t: index_reads(world.server, ciks[t]) for t in order}
+    second = tick(world, settings, first.cursor)  # WMT (retry) and NFLX (the next batch)
+    assert run_keys(second) == [wmt["accession_number"]]
+    assert {t: index_reads(world.server, ciks[t]) - reads[t] for t in order} == {
+        "AMZN": 0,
+        "WMT": 1,
+        "NFLX": 1,
+    }
+    assert json.loads(second.cursor)["retry"] == []
+    assert position(second) == 0
