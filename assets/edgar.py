@@ -19,6 +19,7 @@ from dagster import (
 from assets.partitions import FILINGS
 from pipeline.config import ConfigError
 from pipeline.edgar.catalog import build_catalog, write_catalog
+from pipeline.edgar.company_errors import record_company_error
 from pipeline.edgar.connection import edgar_connection
 from pipeline.edgar.download import (
     DownloadLockTimeout,
@@ -122,10 +123,12 @@ def build_download_asset(company: str) -> AssetsDefinition:
         except COMPANY_ERRORS as exc:  # this company only; anything else fails the step
             reason = f"{type(exc).__name__}: {exc}".splitlines()[0]
             context.log.error(f"{company}: no filings downloaded: {reason}")
+            record_company_error(resolved.data_dir / "state", company, reason)
             return MaterializeResult(
                 metadata={"company_error": reason, "downloaded": 0},
                 check_results=[_landed_check({}, f"{company}: {reason}")],
             )
+        record_company_error(resolved.data_dir / "state", company, None)
         context.log.info(result.summary())
         for acc, why in sorted(result.failed.items()):
             context.log.error(f"{company} {acc}: not downloaded: {why}")

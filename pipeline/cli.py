@@ -47,7 +47,10 @@ def _execute(job, instance, tags: dict[str, str] | None = None) -> bool:
     result = job.execute_in_process(
         instance=instance, raise_on_error=False, tags={**(tags or {}), **owner_tags()}
     )
+    _stop_on_signals()  # Dagster swaps the handlers while a run executes; take them back
     report = report_run(result)
+    if report.interrupted:  # Ctrl-C or SIGTERM stopped a step: stop here, do nothing more
+        raise KeyboardInterrupt
     for line in report.lines():
         print(line)
     ok = result.success and not report.failed
@@ -56,22 +59,30 @@ def _execute(job, instance, tags: dict[str, str] | None = None) -> bool:
 
 
 def _print_failed_filings(settings: Settings) -> int:
-    from pipeline.status import failed_filings
+    """Print every failed company, index row and filing (one line each); return how many."""
+    from pipeline.status import company_problems, failed_filings
 
+    problems = company_problems(settings)
+    for line in problems:
+        print(line)
     failed = failed_filings(settings)
     for row in failed:
+        hint = ""
+        if row["status"] == "parse_failed" and row.get("path"):
+            hint = (
+                " (parsed again each run; if SEC has since corrected it, delete "
+                f"{Path(row['path']).parent} to download it again)"
+            )
         print(
             f"FAILED filing {row['ticker']} {row['form']} {row['accession_number']} "
-            f"({row['status']}): {row['error']}"
+            f"({row['status']}): {row['error']}{hint}"
         )
-    return len(failed)
+    return len(problems) + len(failed)
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     """Run the pipeline; Ctrl-C or SIGTERM stop it (exit 130), any error is one line (exit 1)."""
-    import signal
-
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop like Ctrl-C
+    _stop_on_signals()
     try:
         return _run_pipeline(settings, args)
     except KeyboardInterrupt:
@@ -100,6 +111,14 @@ def _save_traceback(settings: Settings, exc: BaseException) -> Path | None:
     except OSError:  # a full or read-only disk: the one line above is all there is
         return None
     return path
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM raise KeyboardInterrupt in this process (SIGTERM stops like Ctrl-C)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 def _root_message(exc: BaseException) -> str:
@@ -157,7 +176,7 @@ def _run_pipeline(settings: Settings, args: argparse.Namespace) -> int:
         built = _execute(defs.resolve_job_def(BUILD_JOB), instance, tags)
     if settings.warehouse_path.exists():
         print()
-        filings_ok = cmd_status(settings, args) == 0
+        filings_ok = cmd_status(settings, args, lock_timeout_s=30.0) == 0
     else:
         filings_ok = _print_failed_filings(settings) == 0
     ok = synced and built and filings_ok
@@ -192,29 +211,53 @@ def _print_counts(settings: Settings, loaded: dict[str, int] | None) -> None:
         print(f"{row.company:<12}{row.downloaded:>12}{row.parsed:>10}{shown:>10}{row.failed:>10}")
 
 
-def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
+def cmd_status(
+    settings: Settings, args: argparse.Namespace, *, lock_timeout_s: float = 600.0
+) -> int:
     """Print what is downloaded, parsed and loaded, the latest annual comparison, and every
-    filing that failed (exit 1 when there is one)."""
+    filing that failed (exit 1 when there is one, or when the warehouse or the catalog
+    cannot be read)."""
+    from pipeline.edgar.catalog import CatalogUnreadableError
+
+    print(f"data folder: {settings.data_dir}")
+    try:
+        if not _print_warehouse_status(settings, lock_timeout_s):
+            return 1
+        return 1 if _print_failed_filings(settings) else 0
+    except CatalogUnreadableError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+
+
+def _print_warehouse_status(settings: Settings, lock_timeout_s: float) -> bool:
+    """Counts and the latest comparison; False (after one line) when the warehouse is unusable."""
+    import duckdb
+
     from pipeline.metadata import format_cell
     from pipeline.status import LATEST_COMPARISON_SQL, loaded_filings
     from pipeline.warehouse import WarehouseCorruptError, WarehouseLockTimeout, read_connection
 
-    print(f"data folder: {settings.data_dir}")
     if not settings.warehouse_path.exists():
         _print_counts(settings, None)
         print("no warehouse yet: run `edgar-pipeline run`")
-        return 1 if _print_failed_filings(settings) else 0
+        return True
     try:
-        with read_connection(settings.warehouse_path, verify=True) as con:
-            _print_counts(settings, loaded_filings(con))
-            latest = con.sql(LATEST_COMPARISON_SQL).to_arrow_table().to_pylist()
+        with read_connection(settings.warehouse_path, verify=True, timeout_s=lock_timeout_s) as con:
+            try:
+                loaded = loaded_filings(con)
+                latest = con.sql(LATEST_COMPARISON_SQL).to_arrow_table().to_pylist()
+            except duckdb.CatalogException:  # an empty file (a first load that never committed)
+                _print_counts(settings, None)
+                print("the warehouse holds no tables yet: run `edgar-pipeline run`")
+                return True
+            _print_counts(settings, loaded)
             print("\nlatest calendar-aligned year with both companies (USD, exact):")
             for name, value in (latest[0] if latest else {}).items():
                 print(f"  {name:<28}{format_cell(value):>20}")
     except (WarehouseCorruptError, WarehouseLockTimeout) as exc:  # one line, not a traceback
         print(exc, file=sys.stderr)
-        return 1
-    return 1 if _print_failed_filings(settings) else 0
+        return False
+    return True
 
 
 def cmd_query(settings: Settings, args: argparse.Namespace) -> int:

@@ -55,6 +55,9 @@ def _failing_count(metadata) -> str:
     return f"{getattr(value, 'value', value)} failing row(s)" if value is not None else "failed"
 
 
+_INTERRUPTED = "DagsterExecutionInterruptedError"
+
+
 @dataclass
 class RunReport:
     """Problems found in one run's events."""
@@ -62,6 +65,7 @@ class RunReport:
     step_failures: list[str] = field(default_factory=list)
     check_errors: list[str] = field(default_factory=list)
     check_warnings: list[str] = field(default_factory=list)
+    interrupted: bool = False  # a step was stopped by Ctrl-C or SIGTERM
 
     @property
     def failed(self) -> bool:
@@ -79,6 +83,10 @@ def report_run(result) -> RunReport:
     for event in result.all_events:
         if event.is_step_failure:
             report.step_failures.append(_step_failure_line(event))
+            error = event.step_failure_data.error
+            while error is not None:
+                report.interrupted |= error.cls_name == _INTERRUPTED
+                error = error.cause
     for evaluation in result.get_asset_check_evaluations():
         if evaluation.passed:
             continue

@@ -76,3 +76,18 @@ LIMIT 1
 def failed_filings(settings: Settings) -> list[dict]:
     """Catalog rows of filings that did not download or parse, with their reasons."""
     return [row for row in _catalog_rows(settings) if row["status"] != "landed"]
+
+
+def company_problems(settings: Settings) -> list[str]:
+    """One line per configured company that could not be downloaded at all, and per
+    submissions-index row refused by a strict check (never downloaded)."""
+    from pipeline.edgar.company_errors import company_errors
+    from pipeline.edgar.outcomes import default_state_dir, load_outcomes
+
+    lines = [
+        f"FAILED company {name}: {reason}"
+        for name, reason in company_errors(settings.data_dir / "state", settings.companies).items()
+    ]
+    for outcome in load_outcomes(default_state_dir(settings.landing_dir)).values():
+        lines += [f"FAILED index row of {outcome.ticker}: {why}" for why in outcome.rejected]
+    return lines

@@ -174,14 +174,25 @@ def _write(rows: list[dict], catalog_path: Path) -> None:
     write_parquet_atomically(pa.Table.from_pylist(rows, schema=CATALOG_SCHEMA), catalog_path)
 
 
+class CatalogUnreadableError(ValueError):
+    """The catalog file exists but cannot be read (damaged); the next sync rebuilds it."""
+
+
 def read_catalog_rows(catalog_path: Path) -> list[dict]:
     """The catalog's rows (empty when it does not exist yet).
 
-    A catalog written before the ``status`` column existed reads as all ``landed``.
+    A catalog written before the ``status`` column existed reads as all ``landed``. A
+    damaged one raises :class:`CatalogUnreadableError` (one line, saying what fixes it).
     """
     if not catalog_path.is_file():
         return []
-    rows = pq.read_table(catalog_path).to_pylist()
+    try:
+        rows = pq.read_table(catalog_path).to_pylist()
+    except (pa.ArrowException, OSError) as exc:
+        raise CatalogUnreadableError(
+            f"filings catalog {catalog_path} cannot be read ({str(exc).splitlines()[0]}): "
+            "the next `edgar-pipeline run` rebuilds it from the landed filings"
+        ) from None
     for row in rows:
         row.setdefault("status", STATUS_LANDED)
         row.setdefault("error", None)
@@ -197,11 +208,12 @@ def write_catalog(
     while it is still landed with the same sha256 (until a parse records otherwise).
     """
     with _lock(catalog_path, lock_timeout_s):
-        before = {
-            r["accession_number"]: r
-            for r in read_catalog_rows(catalog_path)
-            if r["status"] == STATUS_PARSE_FAILED
-        }
+        try:
+            previous = read_catalog_rows(catalog_path)
+        except CatalogUnreadableError as exc:  # derived data: rebuilt from the manifests
+            log.warning("%s; rebuilding it now", exc)
+            previous = []
+        before = {r["accession_number"]: r for r in previous if r["status"] == STATUS_PARSE_FAILED}
         rows = table.to_pylist()
         for row in rows:
             old = before.get(row["accession_number"])

@@ -21,7 +21,12 @@ from pathlib import Path
 import duckdb
 
 from pipeline.parquet_io import DiskFullError, is_disk_full
-from pipeline.warehouse.lock import WarehouseLockTimeout, lock_timeout_message, warehouse_lock
+from pipeline.warehouse.lock import (
+    WaitNotices,
+    WarehouseLockTimeout,
+    lock_timeout_message,
+    warehouse_lock,
+)
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +98,7 @@ def _connect(
     path: Path, deadline: float, timeout_s: float, **kwargs: object
 ) -> duckdb.DuckDBPyConnection:
     """``duckdb.connect``, waiting (until ``deadline``) while another process holds the file."""
+    notices = WaitNotices(f"{path}, held open by another process", timeout_s)
     while True:
         try:
             return duckdb.connect(str(path), **kwargs)
@@ -101,7 +107,9 @@ def _connect(
             if not locked:
                 raise
             if time.monotonic() >= deadline:
-                raise WarehouseLockTimeout(lock_timeout_message(path, pid, timeout_s)) from None
+                message = lock_timeout_message(path, pid, timeout_s, outside=True)
+                raise WarehouseLockTimeout(message) from None
+            notices.tick()
             time.sleep(_POLL_S)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -17,18 +18,54 @@ from pathlib import Path
 
 from pipeline.processes import pid_alive
 
+log = logging.getLogger(__name__)
+
 
 class WarehouseLockTimeout(TimeoutError):
     """The warehouse stayed locked by another writer (or reader) for too long."""
 
 
-def lock_timeout_message(warehouse_path: Path, pid: int | None, timeout_s: float) -> str:
-    """One line: what is waited for, for how long, and how to clear it."""
-    holder = f"another writer (pid {pid})" if pid else "another writer or reader (pid unknown)"
+def lock_timeout_message(
+    warehouse_path: Path, pid: int | None, timeout_s: float, *, outside: bool = False
+) -> str:
+    """One line: what is waited for, for how long, and how to clear it.
+
+    ``outside``: DuckDB's own lock, held by a process that is not the pipeline (an open
+    ``duckdb`` session or notebook), rather than another pipeline writer's lock file.
+    """
+    who = f"pid {pid}" if pid else "pid unknown"
+    if outside:
+        return (
+            f"warehouse {warehouse_path} is held open by another process ({who}; a `duckdb` "
+            f"session or notebook?) for more than {timeout_s:g}s; close that connection and "
+            "run again"
+        )
+    holder = f"another writer ({who})" if pid else "another writer or reader (pid unknown)"
     return (
         f"warehouse {warehouse_path} is locked by {holder} for more than {timeout_s:g}s; "
         "wait for it or stop that process"
     )
+
+
+class WaitNotices:
+    """Logs, every ``every_s`` seconds of a wait, what it waits for (so no wait is silent)."""
+
+    def __init__(self, what: str, timeout_s: float, every_s: float = 30.0) -> None:
+        self.what, self.timeout_s, self.every_s = what, timeout_s, every_s
+        self.started = time.monotonic()
+        self.next_at = self.started + every_s
+
+    def tick(self) -> None:
+        """Call on each poll; logs when the next notice is due."""
+        now = time.monotonic()
+        if now >= self.next_at:
+            log.warning(
+                "still waiting for %s (%.0fs so far, giving up after %gs)",
+                self.what,
+                now - self.started,
+                self.timeout_s,
+            )
+            self.next_at = now + self.every_s
 
 
 def _recorded_pid(fd: int) -> int | None:
@@ -84,6 +121,7 @@ def warehouse_lock(
         return
     mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
     deadline = time.monotonic() + timeout_s
+    notices = WaitNotices(f"the warehouse lock {path} (another pipeline writer)", timeout_s)
     try:
         while True:
             try:
@@ -94,6 +132,7 @@ def warehouse_lock(
                     raise WarehouseLockTimeout(
                         lock_timeout_message(warehouse_path, _recorded_pid(fd), timeout_s)
                     ) from None
+                notices.tick()
                 time.sleep(poll_s)
         if exclusive:
             _record_pid(fd, os.getpid())

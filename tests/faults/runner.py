@@ -92,9 +92,15 @@ def read_only_mounts_work() -> bool:
 
 
 def run_until(
-    marker: str, env: dict[str, str], *, sig: int = signal.SIGKILL, timeout: float = 120
+    marker: str,
+    env: dict[str, str],
+    *,
+    sig: int = signal.SIGKILL,
+    timeout: float = 120,
+    delay: float = 0.0,
 ) -> CliRun:
-    """Start ``edgar-pipeline run``; send ``sig`` to its process group once ``marker`` shows.
+    """Start ``edgar-pipeline run``; send ``sig`` to its process group ``delay`` seconds
+    after ``marker`` shows.
 
     Every wait is bounded by ``timeout``, even when the run goes silent; on any way out,
     the whole process group is killed.
@@ -116,6 +122,7 @@ def run_until(
         while (line := _next_line(lines, started + timeout, marker, seen)) is not None:
             seen.append(line)
             if marker in line:
+                time.sleep(delay)
                 os.killpg(proc.pid, sig)
                 break
         else:

@@ -94,10 +94,15 @@ def test_unknown_ticker_fails_by_name_without_blocking_the_others(corpus, tmp_pa
 
     assert done.returncode == 1, done.output[-4000:]
     assert "ZZZZ" in done.output and "all_filings_landed FAILED" in done.output
+    assert "FAILED company ZZZZ: UnknownCompanyError: ticker 'ZZZZ'" in done.output
     assert "Traceback" not in done.output
     warehouse = data / "warehouse.duckdb"
     assert fy_values(warehouse, "AMZN", 2024) == AMZN_FY2024
     assert fy_values(warehouse, "WMT", 2025)["revenue"] == WMT_FY2025["revenue"]
+    status = run_cli(["status"], cli_env(data, corpus, EDGAR_COMPANIES="AMZN,ZZZZ,WMT"))
+    assert status.returncode == 1 and "FAILED company ZZZZ" in status.output
+    # Without the unknown ticker, nothing is failed any more.
+    assert run_cli(["run"], cli_env(data, corpus)).returncode == 0
 
 
 def test_a_503_that_never_clears_fails_one_filing_and_the_rest_reach_the_marts(

@@ -433,8 +433,8 @@ def test_a_warehouse_held_by_another_process_is_waited_for_not_rebuilt(lake: Lak
         with pytest.raises(WarehouseLockTimeout) as raised:
             load_from_settings(lake.settings, lock_timeout_s=1)
         assert str(raised.value) == (
-            f"warehouse {path} is locked by another writer (pid {holder.pid}) for more than "
-            "1s; wait for it or stop that process"
+            f"warehouse {path} is held open by another process (pid {holder.pid}; a `duckdb` "
+            "session or notebook?) for more than 1s; close that connection and run again"
         )
         assert list(lake.data.glob("warehouse.duckdb.corrupt-*")) == []
     finally:

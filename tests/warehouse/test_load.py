@@ -251,3 +251,23 @@ def test_a_lock_timeout_names_the_writer_and_how_to_clear_it(loaded: Loaded) -> 
         holder.wait(timeout=30)
     load_warehouse(loaded.warehouse, loaded.inputs, lock_timeout_s=10)  # killed: lock freed
     assert lock_file.read_text() == ""  # a writer clears its pid when it is done
+
+
+
+def test_a_wait_announces_what_it_waits_for(caplog):
+    """No wait is silent: each notice interval logs what is waited for and the limit."""
+    import logging
+    import time
+
+    from pipeline.warehouse.lock import WaitNotices
+
+    caplog.set_level(logging.WARNING, logger="pipeline.warehouse.lock")
+    notices = WaitNotices("the warehouse lock w.lock", timeout_s=600, every_s=0.05)
+    notices.tick()
+    assert caplog.records == []  # not due yet
+    time.sleep(0.06)
+    notices.tick()
+    notices.tick()  # the next one is again an interval away
+    (record,) = caplog.records
+    assert record.getMessage().startswith("still waiting for the warehouse lock w.lock (")
+    assert record.getMessage().endswith("giving up after 600s)")
