@@ -131,9 +131,18 @@ def _parse_list(name: str, text: str) -> tuple[str, ...]:
     return items
 
 
+# Plain ASCII numbers only: Python's int()/float() also take "1_0" and other scripts' digits.
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(
+    r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?(nan|inf(inity)?)", re.I
+)
+
+
 def _parse_number(name: str, text: str) -> float | int:
     spec = _NUMBERS[name]
     try:
+        if not (_WHOLE if spec.whole else _DECIMAL).fullmatch(text.strip()):
+            raise ValueError(text)
         return int(text) if spec.whole else float(text)
     except ValueError:
         kind = "a whole number" if spec.whole else "a number"

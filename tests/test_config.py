@@ -151,3 +151,12 @@ def test_the_dagster_resource_gets_the_same_checks(tmp_path):
             good.model_copy(update=change).settings()
     merged = good.model_copy(update={"companies": ["amzn", "AMZN", "WMT"]}).settings()
     assert merged.companies == ("AMZN", "WMT")
+
+
+def test_numbers_are_plain_ascii():
+    """Python's int()/float() accept "1_0" and other scripts' digits; settings do not."""
+    for text in ("1_0", "\uff13", "\u0663"):
+        with pytest.raises(ConfigError, match="is not a"):
+            Settings.from_env({"EDGAR_REQUEST_TIMEOUT": text})
+        with pytest.raises(ConfigError, match="is not a whole number"):
+            Settings.from_env({"EDGAR_MAX_RETRIES": text})
