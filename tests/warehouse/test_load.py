@@ -253,7 +253,6 @@ def test_a_lock_timeout_names_the_writer_and_how_to_clear_it(loaded: Loaded) -> 
     assert lock_file.read_text() == ""  # a writer clears its pid when it is done
 
 
-
 def test_a_wait_announces_what_it_waits_for(caplog):
     """No wait is silent: each notice interval logs what is waited for and the limit."""
     import logging
