@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -27,14 +26,12 @@ def prepare_dagster_home(settings: Settings) -> str:
     truncated dagster.yaml; writing it every time also proves the data folder is writable
     before a run starts. Raises OSError (read-only, permission denied, disk full) when it can't.
     """
+    from pipeline.atomic_write import write_atomically
+
     home = settings.dagster_home
     home.mkdir(parents=True, exist_ok=True)
-    partial = home / f".dagster.yaml.{os.getpid()}.tmp"
-    try:
-        shutil.copyfile(REPO_ROOT / "dagster.yaml", partial)
-        os.replace(partial, home / "dagster.yaml")
-    finally:
-        partial.unlink(missing_ok=True)
+    instance_yaml = (REPO_ROOT / "dagster.yaml").read_text(encoding="utf-8")
+    write_atomically(home / "dagster.yaml", instance_yaml)
     os.environ["DAGSTER_HOME"] = str(home)
     return str(home)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.atomic_write import temp_path
 from pipeline.processes import pid_alive
 
 
@@ -36,10 +37,6 @@ def _remove_stale_temp_files(path: Path) -> None:
             stale.unlink(missing_ok=True)
 
 
-def _temp_path(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
-
-
 def write_parquet_files_atomically(
     outputs: Sequence[tuple[pa.Table, Path, Mapping[str, str] | None]],
 ) -> None:
@@ -58,7 +55,7 @@ def write_parquet_files_atomically(
             _remove_stale_temp_files(path)
             if metadata:
                 table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
-            tmp = _temp_path(path)
+            tmp = temp_path(path)
             temps.append((tmp, path))
             with tmp.open("wb") as handle:
                 pq.write_table(table, handle)

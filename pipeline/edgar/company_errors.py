@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipeline.atomic_write import write_atomically
 from pipeline.config import validate_company
-from pipeline.edgar.landing import write_atomically
 from pipeline.identifiers import contained_path
 
 

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from pipeline.atomic_write import write_atomically
 from pipeline.identifiers import (
     UnsafeIdentifierError,
     check_accession,
@@ -122,19 +122,6 @@ def file_digest(path: Path) -> tuple[str, int]:
 def utc_now() -> str:
     """Now, in UTC, as ISO 8601 seconds."""
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file beside it, fsync'ed, then a rename."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with tmp.open("w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def write_manifest(folder: Path, manifest: LandingManifest) -> None:

@@ -14,7 +14,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
-from pipeline.edgar.landing import company_folder, utc_now, write_atomically
+from pipeline.atomic_write import write_atomically
+from pipeline.edgar.landing import company_folder, utc_now
 from pipeline.identifiers import check_accession, check_cik, check_form, contained_path
 
 log = logging.getLogger(__name__)
