@@ -20,11 +20,10 @@ from assets.partitions import FILINGS
 from pipeline.config import ConfigError
 from pipeline.edgar.catalog import build_catalog, write_catalog
 from pipeline.edgar.company_errors import record_company_error
-from pipeline.edgar.connection import edgar_connection
 from pipeline.edgar.download import (
     DownloadLockTimeout,
     DownloadResult,
-    download_company_filings,
+    download_with_settings,
 )
 from pipeline.metadata import column_schema, failure_check_metadata, markdown_table
 from pipeline.resources import PipelineSettings
@@ -109,15 +108,7 @@ def build_download_asset(company: str) -> AssetsDefinition:
     def _download(context: AssetExecutionContext, settings: PipelineSettings) -> MaterializeResult:
         resolved = settings.settings()
         try:
-            with edgar_connection(resolved) as conn:
-                result = download_company_filings(
-                    company,
-                    make_downloader=conn.make_downloader,
-                    landing_dir=resolved.landing_dir,
-                    user_agent=conn.user_agent,
-                    forms=resolved.forms,
-                    since=resolved.earliest_filing_date,
-                )
+            result = download_with_settings(resolved, company)
         except ConfigError as exc:  # no contact identity: nothing can be downloaded at all
             raise Failure(description=f"{company}: {exc}") from exc
         except COMPANY_ERRORS as exc:  # this company only; anything else fails the step

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import os
 from collections.abc import Iterable, Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -118,4 +119,32 @@ def failed_checks(result) -> dict[str, tuple[int, str]]:
         )
         for e in result.get_asset_check_evaluations()
         if not e.passed and e.severity == AssetCheckSeverity.ERROR
+    }
+
+
+def catalog_row(
+    csv_row: dict[str, str],
+    *,
+    path: str | None,
+    size_bytes: int | None,
+    sha256: str | None,
+    status: str = "landed",
+    error: str | None = None,
+) -> dict:
+    """A filings-catalog row for a filings.csv row (the file facts as the test chooses)."""
+    return {
+        "ticker": csv_row["ticker"],
+        "cik": csv_row["cik"],
+        "accession_number": csv_row["accession_number"],
+        "form": csv_row["form"],
+        "is_amendment": csv_row["form"].endswith("/A"),
+        "filing_date": date.fromisoformat(csv_row["filing_date"]),
+        "period_of_report": date.fromisoformat(csv_row["report_date"]),
+        "fiscal_year_end": csv_row["fiscal_year_end"],
+        "company_name": csv_row["company"],
+        "path": path,
+        "size_bytes": size_bytes,
+        "sha256": sha256,
+        "status": status,
+        "error": error,
     }

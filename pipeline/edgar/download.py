@@ -42,6 +42,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from pipeline.config import Settings
 from pipeline.edgar.companies import CompanyIdentity, UnknownCompanyError, resolve_company
 from pipeline.edgar.landing import (
     ROOT_FOLDER,
@@ -343,3 +344,19 @@ def download_company_filings(
             _download_missing(result, missing, index, make_downloader, landing_dir, today)
         save_outcome(state_dir, _outcome(result))
     return result
+
+
+def download_with_settings(settings: Settings, company: str) -> DownloadResult:
+    """:func:`download_company_filings` for ``company`` over an EDGAR connection opened
+    from ``settings`` (the live SEC, or the stand-in for ``EDGAR_MIRROR``)."""
+    from pipeline.edgar.connection import edgar_connection
+
+    with edgar_connection(settings) as conn:
+        return download_company_filings(
+            company,
+            make_downloader=conn.make_downloader,
+            landing_dir=settings.landing_dir,
+            user_agent=conn.user_agent,
+            forms=settings.forms,
+            since=settings.earliest_filing_date,
+        )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import multiprocessing
-from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
@@ -17,26 +16,20 @@ from pipeline.edgar.catalog import (
     record_parse_outcomes,
     write_catalog,
 )
+from tests.conftest import catalog_row
 
 
 def _row(csv_row: dict[str, str], status: str = "landed", error: str | None = None) -> dict:
     landed = status != "download_failed"
-    return {
-        "ticker": csv_row["ticker"],
-        "cik": csv_row["cik"],
-        "accession_number": csv_row["accession_number"],
-        "form": csv_row["form"],
-        "is_amendment": csv_row["form"].endswith("/A"),
-        "filing_date": date.fromisoformat(csv_row["filing_date"]),
-        "period_of_report": date.fromisoformat(csv_row["report_date"]),
-        "fiscal_year_end": csv_row["fiscal_year_end"],
-        "company_name": csv_row["company"],
-        "path": f"/x/{csv_row['accession_number']}/full-submission.txt" if landed else None,
-        "size_bytes": 1000 if landed else None,
-        "sha256": csv_row["accession_number"].replace("-", "").ljust(64, "0") if landed else None,
-        "status": status,
-        "error": error,
-    }
+    acc = csv_row["accession_number"]
+    return catalog_row(
+        csv_row,
+        path=f"/x/{acc}/full-submission.txt" if landed else None,
+        size_bytes=1000 if landed else None,
+        sha256=acc.replace("-", "").ljust(64, "0") if landed else None,
+        status=status,
+        error=error,
+    )
 
 
 @pytest.fixture

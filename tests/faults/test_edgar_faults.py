@@ -21,31 +21,18 @@ import pytest
 
 from pipeline.config import Settings
 from pipeline.edgar.catalog import build_catalog, write_catalog
-from pipeline.edgar.connection import edgar_connection
 from pipeline.edgar.download import (
     DownloadResult,
     UnknownCompanyError,
-    download_company_filings,
     filing_path,
 )
+from pipeline.edgar.download import download_with_settings as download
 from pipeline.edgar.landing import MANIFEST_FILE, ROOT_FOLDER, read_manifest
 from pipeline.edgar.staging import STAGING_FOLDER, host_label
 from tests.conftest import make_settings, rows_for, tickers_of
 from tests.faults.runner import cli_env, run_cli
 
 ESCAPE = "../../../../escape/pwned"
-
-
-def download(settings: Settings, company: str) -> DownloadResult:
-    with edgar_connection(settings) as conn:
-        return download_company_filings(
-            company,
-            make_downloader=conn.make_downloader,
-            landing_dir=settings.landing_dir,
-            user_agent=conn.user_agent,
-            forms=settings.forms,
-            since=settings.earliest_filing_date,
-        )
 
 
 def download_all(settings: Settings) -> dict[str, DownloadResult]:

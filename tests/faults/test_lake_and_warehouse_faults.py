@@ -20,7 +20,6 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -48,7 +47,7 @@ from pipeline.xbrl.datasets import (
     read_catalog,
     read_filing_metadata,
 )
-from tests.conftest import make_settings, newest, tickers_of
+from tests.conftest import catalog_row, make_settings, newest, tickers_of
 from tests.faults.disk import fill, tmpfs
 from tests.faults.runner import CliRun, cli_env, run_cli
 
@@ -60,22 +59,9 @@ REFUSED_SUFFIX = "(the query command is read-only and cannot read or write files
 
 def _catalog_row(row: dict[str, str], path: Path, data: bytes) -> dict:
     """The catalog row of a landed filing: size and sha256 recorded at landing."""
-    return {
-        "ticker": row["ticker"],
-        "cik": row["cik"],
-        "accession_number": row["accession_number"],
-        "form": row["form"],
-        "is_amendment": row["form"].endswith("/A"),
-        "filing_date": date.fromisoformat(row["filing_date"]),
-        "period_of_report": date.fromisoformat(row["report_date"]),
-        "fiscal_year_end": row["fiscal_year_end"],
-        "company_name": row["company"],
-        "path": str(path),
-        "size_bytes": len(data),
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "status": "landed",
-        "error": None,
-    }
+    return catalog_row(
+        row, path=str(path), size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest()
+    )
 
 
 def write_catalog(settings: Settings, rows: list[dict]) -> None:
