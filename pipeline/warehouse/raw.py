@@ -18,8 +18,8 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from pipeline.edgar.catalog import CATALOG_SCHEMA, read_catalog_rows
 from pipeline.warehouse.inputs import ParquetInputs
 from pipeline.warehouse.sql import SCHEMA, STAGING, run_sql_file, sql_literal
 from pipeline.xbrl.datasets import DATASETS, PARSEABLE_STATUSES, filing_file, verify_filing_file
@@ -76,14 +76,9 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def read_catalog_table(catalog_path: Path) -> pa.Table:
-    """The catalog Parquet; a catalog written before ``status``/``error`` reads as all landed."""
-    table = pq.read_table(catalog_path)
-    n = table.num_rows
-    if "status" not in table.column_names:
-        table = table.append_column("status", pa.array(["landed"] * n, pa.string()))
-    if "error" not in table.column_names:
-        table = table.append_column("error", pa.nulls(n, pa.string()))
-    return table
+    """The catalog as Arrow, through the catalog's own reader (old catalogs read as landed;
+    a damaged one is one line, :class:`~pipeline.edgar.catalog.CatalogUnreadableError`)."""
+    return pa.Table.from_pylist(read_catalog_rows(catalog_path), schema=CATALOG_SCHEMA)
 
 
 def _files_to_stage(
