@@ -158,14 +158,14 @@ def parsed_filings(context: AssetExecutionContext, config: ParseConfig, settings
     counts = {"parsed": len(parsed), "unchanged": len(unchanged), "failed": len(failed)}
     # Copied into every partition's event (a parsed or failed filing's own metadata overrides
     # "outcome"): counts and at most LISTED names, never a table of the whole range.
+    listed = _first(failed)
     run_wide = {
         "outcome": "unchanged",
         "filing_counts": MetadataValue.json(counts),
         "reparse_forced": forced,
-        "failed_filings": MetadataValue.json(_first(failed)),
+        "failed_filings": MetadataValue.json(listed),
         "filings_without_xbrl": MetadataValue.json(_first(without_xbrl)),
     }
-    listed = _first(failed)
     check_metadata = {**failure_check_metadata(listed), "failing_rows": len(failed)}
     yield MaterializeResult(
         asset_key=FACTS_KEY,
