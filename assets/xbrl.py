@@ -24,7 +24,7 @@ from pipeline.edgar.catalog import record_parse_outcomes
 from pipeline.metadata import column_schema, failure_check_metadata
 from pipeline.resources import PipelineSettings
 from pipeline.xbrl import PARSER_VERSION, datasets
-from pipeline.xbrl.datasets import files_are_current, parse_filing, read_catalog
+from pipeline.xbrl.datasets import CURRENT_BY_FOOTERS, current_by, parse_filing, read_catalog
 from pipeline.xbrl.schema import FILING_FACT_SCHEMA, LINE_ITEM_SCHEMA
 
 GROUP = "xbrl"
@@ -97,10 +97,12 @@ def _first(names: dict[str, str] | list[str]) -> dict[str, str] | list[str]:
 def parsed_filings(context: AssetExecutionContext, config: ParseConfig, settings: PipelineSettings):
     """Parse the filings of the run's partitions whose source or parser version changed.
 
-    A filing whose two Parquet files already carry its catalog sha256 and size and the
-    running ``PARSER_VERSION`` is skipped (``unchanged``: neither its landed file nor its
-    Parquet is touched), unless the run is a backfill, is tagged ``edgar/reparse=true`` or
-    has the run config ``reparse: true``.
+    A filing the catalog records as parsed from its landed sha256 by the running
+    ``PARSER_VERSION`` (and whose two Parquet files exist) is skipped (``unchanged``:
+    neither its landed file nor its Parquet is opened), unless the run is a backfill, is
+    tagged ``edgar/reparse=true`` or has the run config ``reparse: true``. A filing the
+    catalog has no record for (written before it kept one) is checked once by its Parquet
+    footers, and the result recorded in the catalog.
     A filing that cannot be parsed (or was not downloaded) does not stop the others: its
     reason is recorded in the catalog (status ``parse_failed``, retried by every later
     run), in its partition's metadata, and in the ``every_filing_parsed`` check (ERROR
@@ -123,6 +125,7 @@ def parsed_filings(context: AssetExecutionContext, config: ParseConfig, settings
     unchanged: list[str] = []
     without_xbrl: list[str] = []
     failed: dict[str, str] = {}
+    footers_checked: list[str] = []  # unchanged, known from their footers: to record
     for number, accession in enumerate(keys, start=1):
         filing = catalog.get(accession)
         facts_meta, items_meta = _outcome(resolved, filing, forced)
@@ -132,6 +135,8 @@ def parsed_filings(context: AssetExecutionContext, config: ParseConfig, settings
             context.log.error(f"{accession}: {failed[accession]}")
         elif outcome == "unchanged":
             unchanged.append(accession)
+            if facts_meta["current_by"] == CURRENT_BY_FOOTERS:
+                footers_checked.append(accession)
         else:
             parsed.append(accession)
             if facts_meta["source_format"] == "none":
@@ -151,8 +156,19 @@ def parsed_filings(context: AssetExecutionContext, config: ParseConfig, settings
         f"(of {len(keys)} filings)"
     )
     parse_failures = {a: why for a, why in failed.items() if a in catalog}
-    if parse_failures or parsed:  # a run with nothing new leaves the catalog file alone
-        record_parse_outcomes(resolved.catalog_path, parse_failures, parsed)
+    current = {a: catalog[a]["sha256"] for a in parsed + footers_checked}
+    if parse_failures or current:  # a run with nothing new does not even read the catalog again
+        record_parse_outcomes(
+            resolved.catalog_path,
+            parse_failures,
+            current,
+            parser_version=datasets.PARSER_VERSION,
+        )
+    if footers_checked:
+        context.log.info(
+            f"recorded in the catalog that {len(footers_checked)} filing(s) are current "
+            "(checked by their Parquet footers this once)"
+        )
     if without_xbrl:
         context.log.warning(f"filings without XBRL (no facts): {', '.join(without_xbrl)}")
     counts = {"parsed": len(parsed), "unchanged": len(unchanged), "failed": len(failed)}
@@ -194,8 +210,9 @@ def _outcome(
     if filing.get("status") == "download_failed":
         return _failed(f"not downloaded: {filing.get('error')}")
     try:
-        if not forced and files_are_current(settings, filing):
-            return {"outcome": "unchanged"}, {"outcome": "unchanged"}
+        how = None if forced else current_by(settings, filing)
+        if how is not None:
+            return {"outcome": "unchanged", "current_by": how}, {"outcome": "unchanged"}
         done = parse_filing(settings, filing)
     except (ValueError, OSError) as exc:
         return _failed(str(exc).splitlines()[0])

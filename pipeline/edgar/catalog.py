@@ -4,9 +4,11 @@ Landed filings come from their landing manifests (the sha256, size and SEC heade
 recorded when they landed: nothing is re-hashed, so a file changed since keeps its
 landing-time sha256 here and the parse step notices); filings whose latest download
 failed come from the download state, with the submissions index's facts and the reason.
-The parse step marks its outcomes with :func:`record_parse_outcomes`. Every write of the
-catalog file holds a file lock beside it, so concurrent runs do not lose each other's
-updates.
+The parse step marks its outcomes with :func:`record_parse_outcomes`, and records what each
+filing's Parquet files were parsed from (``parsed_sha256``, ``parser_version``), so the
+next run decides "unchanged" from the catalog alone. Every write of the catalog file holds
+a file lock beside it, so concurrent runs do not lose each other's updates, and happens
+only when the rows change: a run with nothing new leaves the file as it was.
 """
 
 from __future__ import annotations
@@ -58,8 +60,15 @@ CATALOG_SCHEMA = pa.schema(
         pa.field("sha256", pa.string()),  # at landing; null unless landed
         pa.field("status", pa.string(), nullable=False),  # landed, download_failed, parse_failed
         pa.field("error", pa.string()),  # the one-line reason, when not landed or not parsed
+        # What the filing's current Parquet files were parsed from: the landed sha256 and the
+        # PARSER_VERSION; null until a parse (or a check of the files) records them.
+        pa.field("parsed_sha256", pa.string()),
+        pa.field("parser_version", pa.string()),
     ]
 )
+# Columns a catalog written before they existed reads as (read_catalog_rows).
+_DEFAULTS = {"status": STATUS_LANDED, "error": None, "parsed_sha256": None, "parser_version": None}
+_PARSE_RECORD = ("parsed_sha256", "parser_version")
 
 LOCK_TIMEOUT_S = 60.0
 
@@ -84,6 +93,8 @@ def _landed_row(ticker: str, path: Path, manifest: LandingManifest) -> dict:
         "sha256": manifest.sha256,
         "status": STATUS_LANDED,
         "error": None,
+        "parsed_sha256": None,
+        "parser_version": None,
     }
 
 
@@ -123,6 +134,8 @@ def _failed_rows(outcome: DownloadOutcome) -> Iterable[dict]:
             "sha256": None,
             "status": STATUS_DOWNLOAD_FAILED,
             "error": failure.reason,
+            "parsed_sha256": None,
+            "parser_version": None,
         }
 
 
@@ -170,8 +183,13 @@ def _lock(catalog_path: Path, timeout_s: float):
         ) from exc
 
 
-def _write(rows: list[dict], catalog_path: Path) -> None:
+def _write_if_changed(rows: list[dict], previous: list[dict] | None, catalog_path: Path) -> bool:
+    """Write ``rows`` unless the file holds them already (``previous``: the rows read, None
+    when unreadable); True when written."""
+    if previous is not None and rows == previous and catalog_path.is_file():
+        return False
     write_parquet_atomically(pa.Table.from_pylist(rows, schema=CATALOG_SCHEMA), catalog_path)
+    return True
 
 
 class CatalogUnreadableError(ValueError):
@@ -181,7 +199,8 @@ class CatalogUnreadableError(ValueError):
 def read_catalog_rows(catalog_path: Path) -> list[dict]:
     """The catalog's rows (empty when it does not exist yet).
 
-    A catalog written before the ``status`` column existed reads as all ``landed``. A
+    A catalog written before the ``status`` column existed reads as all ``landed``, one
+    written before ``parsed_sha256`` and ``parser_version`` existed as null in them. A
     damaged one raises :class:`CatalogUnreadableError` (one line, saying what fixes it).
     """
     if not catalog_path.is_file():
@@ -193,52 +212,60 @@ def read_catalog_rows(catalog_path: Path) -> list[dict]:
             f"filings catalog {catalog_path} cannot be read ({str(exc).splitlines()[0]}): "
             "the next `edgar-pipeline run` rebuilds it from the landed filings"
         ) from None
-    for row in rows:
-        row.setdefault("status", STATUS_LANDED)
-        row.setdefault("error", None)
-    return rows
+    return [{**_DEFAULTS, **row} for row in rows]
 
 
 def write_catalog(
     table: pa.Table, catalog_path: Path, lock_timeout_s: float = LOCK_TIMEOUT_S
-) -> None:
+) -> bool:
     """Replace the catalog file with ``table`` (from :func:`build_catalog`), under the lock.
 
-    A filing the previous catalog marked ``parse_failed`` keeps that status and reason
-    while it is still landed with the same sha256 (until a parse records otherwise).
+    What the previous catalog knew of a filing still landed with the same sha256 carries
+    over: ``parse_failed`` and its reason (until a parse records otherwise), and
+    ``parsed_sha256`` and ``parser_version``; a changed sha256 clears them. The file is
+    written only when its rows change; returns whether it was written.
     """
     with _lock(catalog_path, lock_timeout_s):
         try:
             previous = read_catalog_rows(catalog_path)
         except CatalogUnreadableError as exc:  # derived data: rebuilt from the manifests
             log.warning("%s; rebuilding it now", exc)
-            previous = []
-        before = {r["accession_number"]: r for r in previous if r["status"] == STATUS_PARSE_FAILED}
-        rows = table.to_pylist()
+            previous = None
+        before = {r["accession_number"]: r for r in previous or []}
+        rows = [{**_DEFAULTS, **row} for row in table.to_pylist()]
         for row in rows:
             old = before.get(row["accession_number"])
-            if old and row["status"] == STATUS_LANDED and old["sha256"] == row["sha256"]:
+            if not old or row["status"] != STATUS_LANDED or old["sha256"] != row["sha256"]:
+                continue
+            row.update((k, old[k]) for k in _PARSE_RECORD)
+            if old["status"] == STATUS_PARSE_FAILED:
                 row["status"], row["error"] = STATUS_PARSE_FAILED, old["error"]
-        _write(rows, catalog_path)
+        return _write_if_changed(rows, previous, catalog_path)
 
 
 def record_parse_outcomes(
     catalog_path: Path,
     failures: Mapping[str, str],
-    parsed: Iterable[str],
+    parsed: Mapping[str, str],
+    *,
+    parser_version: str,
     lock_timeout_s: float = LOCK_TIMEOUT_S,
-) -> None:
+) -> bool:
     """Mark ``failures`` (accession -> reason) ``parse_failed`` and ``parsed`` ``landed``.
 
-    Updates the catalog file in place, atomically and under its lock. Rows whose download
-    failed keep that status; accessions not in the catalog are ignored (logged).
+    ``parsed`` maps each accession whose Parquet files are now current to the landed
+    sha256 they were parsed from, recorded as ``parsed_sha256`` with ``parser_version``
+    (the PARSER_VERSION that wrote them). A failed filing keeps its record (its previous
+    files stay). Updates the catalog file atomically and under its lock, only when a row
+    changes; returns whether it was written. Rows whose download failed keep that status;
+    accessions not in the catalog are ignored (logged).
     """
-    parsed = set(parsed)
     with _lock(catalog_path, lock_timeout_s):
-        rows = read_catalog_rows(catalog_path)
-        known = {r["accession_number"] for r in rows}
-        if unknown := (set(failures) | parsed) - known:
+        previous = read_catalog_rows(catalog_path)
+        known = {r["accession_number"] for r in previous}
+        if unknown := (set(failures) | set(parsed)) - known:
             log.warning("parse outcomes of filings not in the catalog ignored: %s", sorted(unknown))
+        rows = [dict(row) for row in previous]
         for row in rows:
             acc = row["accession_number"]
             if row["status"] == STATUS_DOWNLOAD_FAILED:
@@ -248,4 +275,5 @@ def record_parse_outcomes(
                 row["error"] = str(failures[acc]).splitlines()[0] if failures[acc] else "failed"
             elif acc in parsed:
                 row["status"], row["error"] = STATUS_LANDED, None
-        _write(rows, catalog_path)
+                row["parsed_sha256"], row["parser_version"] = parsed[acc], parser_version
+        return _write_if_changed(rows, previous, catalog_path)

@@ -10,8 +10,9 @@ The library does the fetching in its own layout
   (the library returns a count that includes filings already on disk); index rows that
   fail a strict check are refused by name and never reach a path or a request;
 - a filing counts as already complete only when its file matches the manifest recorded
-  when it landed (sha256 and size, :mod:`pipeline.edgar.landing`); one that changed since
-  is downloaded again; the library is asked only for the date window and count of what is
+  when it landed (sha256 and size, :mod:`pipeline.edgar.landing`; a file whose stat is the
+  one recorded when it was verified is not hashed again); one that changed since is
+  downloaded again; the library is asked only for the date window and count of what is
   missing, so it stops paging the index early;
 - ``before`` is always passed (the library's default is frozen at import);
 - the library writes into a staging folder of this process; each filing is verified
@@ -39,6 +40,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from stat import S_ISREG
 
 from filelock import FileLock, Timeout
 
@@ -51,6 +53,7 @@ from pipeline.edgar.landing import (
     filing_dir,
     filing_path,
     landed_problem,
+    stat_key,
     utc_now,
     write_manifest,
 )
@@ -111,8 +114,16 @@ class DownloadResult:
 
 
 def _inspect(path: Path, ref: FilingRef) -> tuple[LandingManifest | None, str | None]:
-    """The manifest to land ``path`` with, or why it cannot land (one line)."""
-    if not path.is_file():
+    """The manifest to land ``path`` with, or why it cannot land (one line).
+
+    The manifest records the file's stat, taken before it is read: the staging folder is
+    this process's own and the downloader is done with it, so nothing writes it after.
+    """
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None, "not downloaded"
+    if not S_ISREG(stat.st_mode):
         return None, "not downloaded"
     data = path.read_bytes()
     problem = completeness_problem(data)
@@ -138,6 +149,7 @@ def _inspect(path: Path, ref: FilingRef) -> tuple[LandingManifest | None, str | 
         period_of_report=header.period_of_report,
         fiscal_year_end=header.fiscal_year_end,
         company_name=header.company_name,
+        file_stat=stat_key(stat) if stat.st_size == len(data) else None,
     )
     return manifest, None
 

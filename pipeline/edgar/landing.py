@@ -8,17 +8,24 @@ Layout (sec-edgar-downloader's, plus our manifest)::
 ``landing.json`` is written (atomically) into the staged folder before the folder is
 renamed into place, so a landed filing always arrives with it. It records the sha256 and
 size of ``full-submission.txt`` and the facts of its verified SEC header; a file that no
-longer matches it has changed since it landed. Every path is built from checked
-identifiers and verified to stay inside the landing folder.
+longer matches it has changed since it landed. It also records the file's stat (inode,
+mtime, ctime) when its sha256 was verified: a file whose stat is still that is known
+unchanged without hashing it again (a write, a rename over it or ``touch`` changes its
+ctime, which no user can set back). Every path is built from checked identifiers and
+verified to stay inside the landing folder.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from stat import S_ISREG
 
 from pipeline.atomic_write import write_atomically
 from pipeline.identifiers import (
@@ -30,9 +37,21 @@ from pipeline.identifiers import (
     contained_path,
 )
 
+log = logging.getLogger(__name__)
+
 ROOT_FOLDER = "sec-edgar-filings"
 SUBMISSION_FILE = "full-submission.txt"
 MANIFEST_FILE = "landing.json"
+# A stat is recorded after a re-hash only if the file's last change is older than this, so
+# a write in the same clock tick as the stat cannot hide behind it (as git's "racy" rule).
+SETTLED_NS = 2_000_000_000
+
+FileStat = tuple[int, int, int]  # (inode, mtime ns, ctime ns)
+
+
+def stat_key(stat: os.stat_result) -> FileStat:
+    """What :attr:`LandingManifest.file_stat` records of a file's stat."""
+    return stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns
 
 
 def company_folder(company: str, source: str = "") -> str:
@@ -80,6 +99,8 @@ class LandingManifest:
     period_of_report: date | None
     fiscal_year_end: str | None
     company_name: str
+    # The file's stat when its sha256 was last verified (None in manifests written before).
+    file_stat: FileStat | None = None
 
     def to_json(self) -> str:
         """The manifest as JSON text (dates as YYYY-MM-DD)."""
@@ -102,6 +123,7 @@ class LandingManifest:
                 period_of_report=date.fromisoformat(period) if period else None,
                 fiscal_year_end=raw["fiscal_year_end"],
                 company_name=str(raw["company_name"]),
+                file_stat=_file_stat(raw.get("file_stat")),
             )
         except UnsafeIdentifierError:
             raise
@@ -110,6 +132,13 @@ class LandingManifest:
         if len(manifest.sha256) != 64 or manifest.size_bytes < 0:
             raise ValueError(f"{where}: landing manifest has no valid sha256 and size")
         return manifest
+
+
+def _file_stat(value: object) -> FileStat | None:
+    """A recorded file stat, or None when absent or not three whole numbers (then hashed)."""
+    if isinstance(value, list) and len(value) == 3 and all(type(v) is int for v in value):
+        return value[0], value[1], value[2]
+    return None
 
 
 def file_digest(path: Path) -> tuple[str, int]:
@@ -149,10 +178,17 @@ def landed_problem(folder: Path) -> str | None:
     """Why the filing in ``folder`` does not count as landed whole, or None when it does.
 
     Whole means: ``full-submission.txt`` has exactly the sha256 and size its manifest
-    recorded when it landed. The whole file is hashed.
+    recorded when it landed. A file whose stat is the one the manifest recorded when its
+    sha256 was verified is not read; any other is hashed whole, and when it matches (a
+    manifest from before stats were recorded, a folder restored from a copy) its stat is
+    recorded, so the next call reads only the manifest.
     """
     path = folder / SUBMISSION_FILE
-    if not path.is_file():
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return "not downloaded"
+    if not S_ISREG(stat.st_mode):
         return "not downloaded"
     try:
         manifest = read_manifest(folder)
@@ -160,10 +196,17 @@ def landed_problem(folder: Path) -> str | None:
         return str(exc)
     if manifest is None:
         return f"{path} has no {MANIFEST_FILE} (landed before manifests, or not by us)"
+    if manifest.file_stat == stat_key(stat) and stat.st_size == manifest.size_bytes:
+        return None
     sha256, size = file_digest(path)
     if (sha256, size) != (manifest.sha256, manifest.size_bytes):
         return (
             f"{path} changed since it landed (sha256 {manifest.sha256[:12]}... and "
             f"{manifest.size_bytes} bytes recorded, {sha256[:12]}... and {size} bytes now)"
         )
+    if time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) > SETTLED_NS:
+        try:
+            write_manifest(folder, replace(manifest, file_stat=stat_key(stat)))
+        except OSError as exc:  # read-only or full: verified all the same, hashed again next time
+            log.warning("%s: stat not recorded (%s); it is hashed again next run", path, exc)
     return None

@@ -6,8 +6,10 @@ previous files (and every other filing's) untouched. The landed file is verified
 its catalog row (size and sha256 recorded at landing) before it is parsed, and every
 Parquet file says in its key-value metadata what it is and what it was parsed from
 (accession, source sha256 and size, parser version), so the warehouse load can verify it
-against the catalog and the parse step can skip a filing whose files are already current
-(:func:`files_are_current`): a file is written once per key and never rewritten in place.
+against the catalog. The catalog records the same (``parsed_sha256``, ``parser_version``)
+once a filing is parsed, so the parse step skips a filing whose files are already current
+from the catalog alone (:func:`current_by`), without opening them: a file is written once
+per key and never rewritten in place.
 """
 
 from __future__ import annotations
@@ -109,18 +111,15 @@ def verify_filing_file(path: Path, dataset: str, filing: dict) -> str | None:
     return None
 
 
-def files_are_current(settings: Settings, filing: dict) -> bool:
-    """Whether both Parquet files of a catalog row are what parsing it now would write.
+# How current_by knows a filing's Parquet files are current.
+CURRENT_BY_CATALOG = "catalog"  # the catalog's parse record; no file opened
+CURRENT_BY_FOOTERS = "footers"  # no record yet (older catalog): both footers read
 
-    True when the row is ``landed`` (a ``parse_failed`` filing is always retried), both
-    files exist, and each one's key-value metadata is what :func:`filing_metadata` would
-    write now: this dataset, ticker and accession, the catalog's source sha256 and size,
-    and the running ``PARSER_VERSION``. Only the two footers are read, never the landed
-    file. Raises ``UnsafeIdentifierError`` (a ValueError) for a path that would leave the
-    dataset folder.
-    """
-    if filing.get("status") != "landed" or not filing.get("sha256"):
-        return False
+
+def footers_are_current(settings: Settings, filing: dict) -> bool:
+    """Whether both Parquet files' key-value metadata is what :func:`filing_metadata` would
+    write now (dataset, ticker, accession, the catalog's sha256 and size, the running
+    ``PARSER_VERSION``). Reads the two footers, never the landed file."""
     for dataset in DATASETS:
         path = filing_file(
             dataset_dir(settings, dataset), filing["ticker"], filing["accession_number"]
@@ -132,6 +131,31 @@ def files_are_current(settings: Settings, filing: dict) -> bool:
         if any(meta.get(k) != v for k, v in filing_metadata(dataset, filing).items()):
             return False
     return True
+
+
+def current_by(settings: Settings, filing: dict) -> str | None:
+    """How a catalog row's two Parquet files are known to be current; None to parse it.
+
+    None unless the row is ``landed`` (a ``parse_failed`` filing is always retried) with a
+    sha256 and both files exist (a stat each, to notice a deleted file). Then
+    :data:`CURRENT_BY_CATALOG` when the catalog records them parsed from this sha256 by the
+    running ``PARSER_VERSION`` (``parsed_sha256``, ``parser_version``; no file is opened),
+    None when it records anything else, and for a row without a record (a catalog written
+    before it kept one) :data:`CURRENT_BY_FOOTERS` when :func:`footers_are_current`: the
+    caller records that, so the next run opens nothing. Raises ``UnsafeIdentifierError``
+    (a ValueError) for a path that would leave the dataset folder.
+    """
+    if filing.get("status") != "landed" or not filing.get("sha256"):
+        return None
+    ticker, accession = filing["ticker"], filing["accession_number"]
+    if not all(
+        filing_file(dataset_dir(settings, d), ticker, accession).is_file() for d in DATASETS
+    ):
+        return None
+    recorded = filing.get("parsed_sha256"), filing.get("parser_version")
+    if recorded != (None, None):
+        return CURRENT_BY_CATALOG if recorded == (filing["sha256"], PARSER_VERSION) else None
+    return CURRENT_BY_FOOTERS if footers_are_current(settings, filing) else None
 
 
 def read_landed(filing: dict) -> bytes:

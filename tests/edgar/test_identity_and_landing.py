@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import time
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from pipeline.edgar import landing
 from pipeline.edgar.companies import UnknownCompanyError, resolve_company
 from pipeline.edgar.landing import (
     SUBMISSION_FILE,
@@ -16,6 +20,7 @@ from pipeline.edgar.landing import (
     filing_path,
     landed_problem,
     read_manifest,
+    stat_key,
     write_manifest,
 )
 from pipeline.edgar.submission_file import (
@@ -101,6 +106,58 @@ def test_a_manifest_matches_its_file_until_the_file_changes(tmp_path):
     problem = landed_problem(path.parent)
     assert "changed since it landed" in problem and sha256[:12] in problem
     assert str(path.parent / SUBMISSION_FILE) in problem
+
+
+def _landed_without_stat(tmp_path: Path) -> Path:
+    """A landed filing whose manifest records no stat (as manifests written before did)."""
+    path = filing_path(tmp_path, "AMZN", "10-K", "0001018724-24-000008")
+    path.parent.mkdir(parents=True)
+    path.write_bytes(_submission())
+    sha256, size = file_digest(path)
+    header = parse_header(path.read_bytes())
+    manifest = LandingManifest(
+        header.accession_number, sha256, size, "2026-01-01T00:00:00+00:00", header.cik,
+        header.form, header.filing_date, header.period_of_report, header.fiscal_year_end,
+        header.company_name,
+    )  # fmt: skip
+    write_manifest(path.parent, manifest)
+    return path
+
+
+def test_a_verified_file_is_not_hashed_again_until_its_stat_changes(tmp_path, monkeypatch):
+    path = _landed_without_stat(tmp_path)
+    hashed: list[Path] = []
+    monkeypatch.setattr(landing, "file_digest", lambda p: hashed.append(p) or file_digest(p))
+    # Just written: its stat is not trusted yet (a write in the same clock tick could hide).
+    assert landed_problem(path.parent) is None and len(hashed) == 1
+    assert read_manifest(path.parent).file_stat is None
+
+    monkeypatch.setattr(landing, "SETTLED_NS", -1)  # as if written long ago
+    assert landed_problem(path.parent) is None and len(hashed) == 2
+    recorded = read_manifest(path.parent)
+    assert recorded.file_stat == stat_key(path.stat())
+    assert landed_problem(path.parent) is None and len(hashed) == 2  # not hashed again
+
+    # Changed in place, same size, its mtime set back: the ctime changed, so it is hashed.
+    time.sleep(0.05)
+    before = path.stat()
+    path.write_bytes(path.read_bytes().replace(b"<html/>", b"<html!>"))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == recorded.size_bytes
+    problem = landed_problem(path.parent)
+    assert len(hashed) == 3
+    assert "changed since it landed" in problem and recorded.sha256[:12] in problem
+
+
+def test_a_manifest_with_a_malformed_stat_is_hashed(tmp_path):
+    path = _landed_without_stat(tmp_path)
+    manifest = path.parent / "landing.json"
+    raw = json.loads(manifest.read_text())
+    manifest.write_text(json.dumps({**raw, "file_stat": ["x", 1, 2]}))
+    assert read_manifest(path.parent).file_stat is None
+    assert landed_problem(path.parent) is None
+    path.write_bytes(path.read_bytes() + b"x")
+    assert "changed since it landed" in landed_problem(path.parent)
 
 
 def test_a_manifest_for_another_folder_is_not_trusted(tmp_path):
