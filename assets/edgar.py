@@ -156,7 +156,9 @@ def build_catalog_asset(companies: Sequence[str]) -> AssetsDefinition:
         context: AssetExecutionContext, settings: PipelineSettings
     ) -> MaterializeResult:
         resolved = settings.settings()
-        table = build_catalog(resolved.landing_dir, resolved.companies)
+        table = build_catalog(
+            resolved.landing_dir, resolved.companies, previous=resolved.catalog_path
+        )
         write_catalog(table, resolved.catalog_path)  # under its lock; keeps parse_failed
         context.log.info(f"catalogued {table.num_rows} filings at {resolved.catalog_path}")
         known = set(context.instance.get_dynamic_partitions(FILINGS.name))

@@ -4,6 +4,10 @@ Landed filings come from their landing manifests (the sha256, size and SEC heade
 recorded when they landed: nothing is re-hashed, so a file changed since keeps its
 landing-time sha256 here and the parse step notices); filings whose latest download
 failed come from the download state, with the submissions index's facts and the reason.
+The catalog file records the landing generation of each company folder it was built from
+(in its key-value metadata): while none changed, the download attempts failed the same
+filings and every landed file it names is still there, the next build reuses its rows
+instead of reading every manifest again.
 The parse step marks its outcomes with :func:`record_parse_outcomes`, and records what each
 filing's Parquet files were parsed from (``parsed_sha256``, ``parser_version``), so the
 next run decides "unchanged" from the catalog alone. Every write of the catalog file holds
@@ -13,6 +17,7 @@ only when the rows change: a run with nothing new leaves the file as it was.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -26,6 +31,7 @@ from pipeline.edgar.landing import (
     SUBMISSION_FILE,
     LandingManifest,
     company_folder,
+    read_generation,
     read_manifest,
 )
 from pipeline.edgar.outcomes import (
@@ -69,6 +75,8 @@ CATALOG_SCHEMA = pa.schema(
 # Columns a catalog written before they existed reads as (read_catalog_rows).
 _DEFAULTS = {"status": STATUS_LANDED, "error": None, "parsed_sha256": None, "parser_version": None}
 _PARSE_RECORD = ("parsed_sha256", "parser_version")
+# Key-value metadata of the catalog file: the landing generations it was built from (JSON).
+GENERATIONS_KEY = b"edgar.landing_generations"
 
 LOCK_TIMEOUT_S = 60.0
 
@@ -139,13 +147,60 @@ def _failed_rows(outcome: DownloadOutcome) -> Iterable[dict]:
         }
 
 
+def _generations(landing_dir: Path, folders: Iterable[str]) -> str:
+    """The landing generation of each company folder, as recorded with the catalog."""
+    generations = {f: read_generation(landing_dir, f) for f in folders}
+    return json.dumps({"landing": str(landing_dir), "folders": generations}, sort_keys=True)
+
+
+def _as_built(row: dict) -> dict:
+    """A catalog row as a build gives it: what the parse step recorded left to write_catalog."""
+    if row["status"] == STATUS_DOWNLOAD_FAILED:
+        return row
+    return {
+        **row,
+        "status": STATUS_LANDED,
+        "error": None,
+        "parsed_sha256": None,
+        "parser_version": None,
+    }
+
+
+def _reusable(previous: Path, generations: str, failed: dict[str, dict]) -> list[dict] | None:
+    """The rows of the catalog at ``previous`` when a build now would give the same, else None.
+
+    The same: it was built from these landing generations (nothing landed since, and no
+    landing is under way), the latest download attempts failed the same filings, and every
+    landed file it names is still there (a stat each; no manifest is read).
+    """
+    if None in json.loads(generations)["folders"].values():
+        return None
+    try:
+        rows, recorded = _read(previous)
+    except CatalogUnreadableError:
+        return None
+    if recorded != generations:
+        return None
+    built = [_as_built(row) for row in rows]
+    if {r["accession_number"]: r for r in built if r["status"] == STATUS_DOWNLOAD_FAILED} != failed:
+        return None
+    if not all(Path(r["path"]).is_file() for r in built if r["status"] == STATUS_LANDED):
+        return None
+    return built
+
+
 def build_catalog(
-    landing_dir: Path, companies: tuple[str, ...], state_dir: Path | None = None
+    landing_dir: Path,
+    companies: tuple[str, ...],
+    state_dir: Path | None = None,
+    previous: Path | None = None,
 ) -> pa.Table:
     """Catalog every filing of ``companies`` (as configured), newest first, one row each.
 
     Aliases of one company (its ticker and its CIK) share one canonical folder and give
-    its rows once. ``state_dir`` defaults to ``<data>/state/downloads``.
+    its rows once. ``state_dir`` defaults to ``<data>/state/downloads``. With ``previous``
+    (the catalog file), its rows are reused when nothing they were built from changed
+    (:func:`_reusable`); otherwise every manifest is read.
     """
     outcomes = load_outcomes(state_dir or default_state_dir(landing_dir))
     folders: dict[str, DownloadOutcome | None] = {}
@@ -157,6 +212,17 @@ def build_catalog(
             log.error("not catalogued: %s", exc)
             continue
         folders.setdefault(folder, outcome)
+    generations = _generations(landing_dir, folders)  # before any folder is read
+    schema = CATALOG_SCHEMA.with_metadata({GENERATIONS_KEY: generations})
+    failed = {
+        row["accession_number"]: row
+        for outcome in folders.values()
+        if outcome is not None
+        for row in _failed_rows(outcome)
+    }
+    if previous is not None and (reused := _reusable(previous, generations, failed)) is not None:
+        log.info("nothing landed since the catalog was built: its %d rows reused", len(reused))
+        return pa.Table.from_pylist(reused, schema=schema)
     rows: dict[str, dict] = {}
     for folder, outcome in folders.items():
         for row in _landed_rows(landing_dir, folder):
@@ -168,7 +234,7 @@ def build_catalog(
         key=lambda r: (r["ticker"], r["filing_date"], r["accession_number"]),
         reverse=True,
     )
-    return pa.Table.from_pylist(ordered, schema=CATALOG_SCHEMA)
+    return pa.Table.from_pylist(ordered, schema=schema)
 
 
 def _lock(catalog_path: Path, timeout_s: float):
@@ -183,17 +249,41 @@ def _lock(catalog_path: Path, timeout_s: float):
         ) from exc
 
 
-def _write_if_changed(rows: list[dict], previous: list[dict] | None, catalog_path: Path) -> bool:
-    """Write ``rows`` unless the file holds them already (``previous``: the rows read, None
-    when unreadable); True when written."""
-    if previous is not None and rows == previous and catalog_path.is_file():
+def _write_if_changed(
+    rows: list[dict],
+    previous: tuple[list[dict], str | None] | None,
+    catalog_path: Path,
+    generations: str | None,
+) -> bool:
+    """Write ``rows`` (with the landing ``generations`` they were built from) unless the
+    file holds them already (``previous``: what was read, None when unreadable); True when
+    written."""
+    if previous == (rows, generations) and catalog_path.is_file():
         return False
-    write_parquet_atomically(pa.Table.from_pylist(rows, schema=CATALOG_SCHEMA), catalog_path)
+    metadata = {GENERATIONS_KEY: generations} if generations else None
+    schema = CATALOG_SCHEMA.with_metadata(metadata) if metadata else CATALOG_SCHEMA
+    write_parquet_atomically(pa.Table.from_pylist(rows, schema=schema), catalog_path)
     return True
 
 
 class CatalogUnreadableError(ValueError):
     """The catalog file exists but cannot be read (damaged); the next sync rebuilds it."""
+
+
+def _read(catalog_path: Path) -> tuple[list[dict], str | None]:
+    """The catalog's rows (see :func:`read_catalog_rows`) and its recorded generations."""
+    if not catalog_path.is_file():
+        return [], None
+    try:
+        table = pq.read_table(catalog_path)
+    except (pa.ArrowException, OSError) as exc:
+        raise CatalogUnreadableError(
+            f"filings catalog {catalog_path} cannot be read ({str(exc).splitlines()[0]}): "
+            "the next `edgar-pipeline run` rebuilds it from the landed filings"
+        ) from None
+    generations = (table.schema.metadata or {}).get(GENERATIONS_KEY)
+    rows = [{**_DEFAULTS, **row} for row in table.to_pylist()]
+    return rows, generations.decode() if generations else None
 
 
 def read_catalog_rows(catalog_path: Path) -> list[dict]:
@@ -203,16 +293,7 @@ def read_catalog_rows(catalog_path: Path) -> list[dict]:
     written before ``parsed_sha256`` and ``parser_version`` existed as null in them. A
     damaged one raises :class:`CatalogUnreadableError` (one line, saying what fixes it).
     """
-    if not catalog_path.is_file():
-        return []
-    try:
-        rows = pq.read_table(catalog_path).to_pylist()
-    except (pa.ArrowException, OSError) as exc:
-        raise CatalogUnreadableError(
-            f"filings catalog {catalog_path} cannot be read ({str(exc).splitlines()[0]}): "
-            "the next `edgar-pipeline run` rebuilds it from the landed filings"
-        ) from None
-    return [{**_DEFAULTS, **row} for row in rows]
+    return _read(catalog_path)[0]
 
 
 def write_catalog(
@@ -223,15 +304,17 @@ def write_catalog(
     What the previous catalog knew of a filing still landed with the same sha256 carries
     over: ``parse_failed`` and its reason (until a parse records otherwise), and
     ``parsed_sha256`` and ``parser_version``; a changed sha256 clears them. The file is
-    written only when its rows change; returns whether it was written.
+    written only when its rows (or the landing generations they were built from) change;
+    returns whether it was written.
     """
+    generations = (table.schema.metadata or {}).get(GENERATIONS_KEY)
     with _lock(catalog_path, lock_timeout_s):
         try:
-            previous = read_catalog_rows(catalog_path)
+            previous = _read(catalog_path)
         except CatalogUnreadableError as exc:  # derived data: rebuilt from the manifests
             log.warning("%s; rebuilding it now", exc)
             previous = None
-        before = {r["accession_number"]: r for r in previous or []}
+        before = {r["accession_number"]: r for r in previous[0]} if previous else {}
         rows = [{**_DEFAULTS, **row} for row in table.to_pylist()]
         for row in rows:
             old = before.get(row["accession_number"])
@@ -240,7 +323,9 @@ def write_catalog(
             row.update((k, old[k]) for k in _PARSE_RECORD)
             if old["status"] == STATUS_PARSE_FAILED:
                 row["status"], row["error"] = STATUS_PARSE_FAILED, old["error"]
-        return _write_if_changed(rows, previous, catalog_path)
+        return _write_if_changed(
+            rows, previous, catalog_path, generations.decode() if generations else None
+        )
 
 
 def record_parse_outcomes(
@@ -261,7 +346,7 @@ def record_parse_outcomes(
     accessions not in the catalog are ignored (logged).
     """
     with _lock(catalog_path, lock_timeout_s):
-        previous = read_catalog_rows(catalog_path)
+        previous, generations = _read(catalog_path)
         known = {r["accession_number"] for r in previous}
         if unknown := (set(failures) | set(parsed)) - known:
             log.warning("parse outcomes of filings not in the catalog ignored: %s", sorted(unknown))
@@ -276,4 +361,4 @@ def record_parse_outcomes(
             elif acc in parsed:
                 row["status"], row["error"] = STATUS_LANDED, None
                 row["parsed_sha256"], row["parser_version"] = parsed[acc], parser_version
-        return _write_if_changed(rows, previous, catalog_path)
+        return _write_if_changed(rows, (previous, generations), catalog_path, generations)

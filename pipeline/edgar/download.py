@@ -19,6 +19,8 @@ The library does the fetching in its own layout
   complete (:func:`pipeline.edgar.submission_file.completeness_problem`, its SEC header
   and document names checked) and only then renamed, with its manifest, into the landing
   folder, so a partial file never looks complete; staging folders of dead runs are removed;
+  the company folder's generation is removed before a filing lands and replaced once the
+  download is done, so the catalog knows when it must read the manifests again;
 - the library prints download errors and returns normally: we capture what it prints,
   and every accession that did not land whole is reported as failed with its reason, and
   recorded for the catalog (:mod:`pipeline.edgar.outcomes`).
@@ -52,7 +54,10 @@ from pipeline.edgar.landing import (
     LandingManifest,
     filing_dir,
     filing_path,
+    forget_generation,
     landed_problem,
+    new_generation,
+    read_generation,
     stat_key,
     utc_now,
     write_manifest,
@@ -274,6 +279,7 @@ def _download_missing(
                     result.failed[acc] = problem or "not downloaded"
                     log.error("%s %s: %s", company, acc, result.failed[acc])
                     continue
+                forget_generation(landing_dir, company)  # a new one once the landing is done
                 _land(staged, filing_dir(landing_dir, company, base_form, acc), manifest, staging)
                 result.downloaded.append(acc)
                 log.info("%s %s (%s, filed %s) landed", company, acc, ref.form, ref.filing_date)
@@ -354,6 +360,8 @@ def download_company_filings(
             )
         if missing:
             _download_missing(result, missing, index, make_downloader, landing_dir, today)
+        if read_generation(landing_dir, identity.ticker) is None:  # landed, or first run
+            new_generation(landing_dir, identity.ticker)
         save_outcome(state_dir, _outcome(result))
     return result
 

@@ -11,8 +11,11 @@ size of ``full-submission.txt`` and the facts of its verified SEC header; a file
 longer matches it has changed since it landed. It also records the file's stat (inode,
 mtime, ctime) when its sha256 was verified: a file whose stat is still that is known
 unchanged without hashing it again (a write, a rename over it or ``touch`` changes its
-ctime, which no user can set back). Every path is built from checked identifiers and
-verified to stay inside the landing folder.
+ctime, which no user can set back). Each company folder holds ``.generation``, a token
+replaced whenever a filing lands there (removed while a landing is under way), so the
+catalog can tell that nothing landed since it was built without reading every manifest.
+Every path is built from checked identifiers and verified to stay inside the landing
+folder.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import json
 import logging
 import os
 import time
+import uuid
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -42,6 +46,7 @@ log = logging.getLogger(__name__)
 ROOT_FOLDER = "sec-edgar-filings"
 SUBMISSION_FILE = "full-submission.txt"
 MANIFEST_FILE = "landing.json"
+GENERATION_FILE = ".generation"
 # A stat is recorded after a re-hash only if the file's last change is older than this, so
 # a write in the same clock tick as the stat cannot hide behind it (as git's "racy" rule).
 SETTLED_NS = 2_000_000_000
@@ -83,6 +88,37 @@ def filing_dir(landing_dir: Path, company: str, base_form: str, accession: str) 
 def filing_path(landing_dir: Path, company: str, base_form: str, accession: str) -> Path:
     """Where the downloader's layout puts one filing's full-submission.txt."""
     return filing_dir(landing_dir, company, base_form, accession) / SUBMISSION_FILE
+
+
+def _generation_path(landing_dir: Path, company: str) -> Path:
+    return contained_path(
+        landing_dir,
+        ROOT_FOLDER,
+        company_folder(company, "a landing path"),
+        GENERATION_FILE,
+        source="the landing folder",
+    )
+
+
+def read_generation(landing_dir: Path, company: str) -> str | None:
+    """The company folder's landing generation, a token replaced whenever a filing lands
+    there; None while a landing is under way, or before the first download."""
+    try:
+        return _generation_path(landing_dir, company).read_text(encoding="utf-8").strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def forget_generation(landing_dir: Path, company: str) -> None:
+    """Remove the company folder's generation: a filing is about to land there."""
+    _generation_path(landing_dir, company).unlink(missing_ok=True)
+
+
+def new_generation(landing_dir: Path, company: str) -> None:
+    """Give the company folder a new generation (creating the folder if needed)."""
+    path = _generation_path(landing_dir, company)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, uuid.uuid4().hex + "\n")
 
 
 @dataclass(frozen=True)

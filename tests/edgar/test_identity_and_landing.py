@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import time
 from datetime import date
 from pathlib import Path
@@ -18,7 +19,9 @@ from pipeline.edgar.landing import (
     LandingManifest,
     file_digest,
     filing_path,
+    forget_generation,
     landed_problem,
+    new_generation,
     read_manifest,
     stat_key,
     write_manifest,
@@ -238,3 +241,38 @@ def test_the_catalog_never_follows_a_link_out_of_the_landing_folder(tmp_path):
     rows = build_catalog(landing, ("AMZN",)).to_pylist()
     assert [r["accession_number"] for r in rows] == ["0001018724-24-000008"]
     assert rows[0]["status"] == "landed" and rows[0]["path"] == str(inside / SUBMISSION_FILE)
+
+
+def test_the_catalog_reuses_its_rows_until_a_filing_lands_or_goes(tmp_path, monkeypatch):
+    from pipeline.edgar import catalog
+    from pipeline.edgar.catalog import build_catalog, read_catalog_rows, write_catalog
+
+    landing, path = tmp_path / "data" / "landing", tmp_path / "catalog.parquet"
+    first, second = "0001018724-24-000008", "0001018724-24-000009"
+    _land(filing_path(landing, "AMZN", "10-K", first).parent, first)
+    new_generation(landing, "AMZN")
+
+    def build() -> list[str]:
+        write_catalog(build_catalog(landing, ("AMZN",), previous=path), path)
+        return [r["accession_number"] for r in read_catalog_rows(path)]
+
+    assert build() == [first]
+    before = path.stat().st_mtime_ns
+
+    def no_manifest(folder):
+        raise AssertionError(f"manifest read: {folder}")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(catalog, "read_manifest", no_manifest)
+        assert build() == [first]  # nothing landed: rows reused, no manifest read
+        assert path.stat().st_mtime_ns == before  # and the file left alone
+        forget_generation(landing, "AMZN")  # a landing under way: the manifests are read
+        with pytest.raises(AssertionError, match="manifest read"):
+            build()
+
+    _land(filing_path(landing, "AMZN", "10-K", second).parent, second)
+    new_generation(landing, "AMZN")
+    assert build() == [second, first]
+    # A landed folder removed by hand (no download since): its row goes all the same.
+    shutil.rmtree(filing_path(landing, "AMZN", "10-K", second).parent)
+    assert build() == [first]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import select
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from assets.partitions import FILINGS
 from pipeline.automation.partition_ranges import all_partitions_tags
 from pipeline.config import Settings
 from pipeline.definitions import BUILD_JOB, SYNC_JOB, build_definitions
-from pipeline.edgar.landing import MANIFEST_FILE, SUBMISSION_FILE
+from pipeline.edgar.landing import GENERATION_FILE, MANIFEST_FILE, SUBMISSION_FILE
 from pipeline.edgar.standin import EdgarStandIn
 from pipeline.warehouse import read_connection
 from pipeline.xbrl import datasets
@@ -53,9 +54,10 @@ REVENUE = ("us-gaap:RevenueFromContractWithCustomerExcludingAssessedTax", "us-ga
 
 @dataclass
 class Touched:
-    """Files (not folders) opened, and files created, written, renamed, deleted or touched."""
+    """Files (not folders) opened (how many times), and files created, written, renamed,
+    deleted or touched."""
 
-    opened: set[Path] = field(default_factory=set)
+    opened: Counter[Path] = field(default_factory=Counter)
     written: set[Path] = field(default_factory=set)
 
 
@@ -73,7 +75,10 @@ def watching(*folders: Path) -> Iterator[Touched]:
                     if event.is_directory or event.is_ignored:
                         continue
                     path = Path(os.fsdecode(event.src_path))
-                    (touched.opened if event.is_open else touched.written).add(path)
+                    if event.is_open:
+                        touched.opened[path] += 1
+                    else:
+                        touched.written.add(path)
             watch.close()
 
 
@@ -173,14 +178,18 @@ def test_a_run_with_nothing_new_opens_and_writes_no_per_filing_file(lake):
 
     assert parse_counts(result) == {"parsed": 0, "unchanged": len(keys), "failed": 0}
     folders = lake.parquet_folders()
-    assert under(touched.opened, folders) == set()
+    assert under(set(touched.opened), folders) == set()
     assert under(touched.written, folders) == set()
     assert parquet_files(lake) == files
     assert catalog_file(lake) == catalog  # not rewritten: same inode, same mtime
-    # The landed filings are neither re-hashed nor re-read, and no manifest is rewritten.
+    # The landed filings are neither re-hashed nor re-read, and no manifest is rewritten:
+    # the download step reads each manifest once (its file's recorded stat), the catalog
+    # none (nothing landed since it was built).
     assert {p for p in touched.opened if p.name == SUBMISSION_FILE} == set()
     assert touched.written == set()
-    assert {p.name for p in touched.opened} <= {MANIFEST_FILE}
+    manifests = {p: n for p, n in touched.opened.items() if p.name == MANIFEST_FILE}
+    assert len(manifests) == len(keys) and set(manifests.values()) == {1}
+    assert {p.name for p in touched.opened} <= {MANIFEST_FILE, GENERATION_FILE}
 
 
 def revenue_in_document(corpus: Path, row: dict[str, str]) -> tuple[str, dict[str, Decimal]]:
@@ -267,7 +276,7 @@ def test_a_catalog_without_parse_records_is_checked_by_footers_once(lake):
         result = lake.run()
     assert parse_counts(result) == {"parsed": 0, "unchanged": len(keys), "failed": 0}
     assert touched.written == set() and parquet_files(lake) == files
-    assert touched.opened == set(files)  # each footer read, this once
+    assert set(touched.opened) == set(files)  # each footer read, this once
     catalog = lake.catalog()
     assert {(r["parsed_sha256"], r["parser_version"]) for r in catalog.values()} == {
         (r["sha256"], datasets.PARSER_VERSION) for r in catalog.values()
@@ -276,4 +285,4 @@ def test_a_catalog_without_parse_records_is_checked_by_footers_once(lake):
 
     with watching(*lake.parquet_folders()) as touched:
         lake.run()
-    assert touched.opened == set() and touched.written == set()
+    assert not touched.opened and not touched.written
