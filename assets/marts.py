@@ -1,5 +1,10 @@
-"""Marts layer: AMZN vs WMT comparison tables rebuilt from core.financials in one transaction."""
+"""Marts layer: comparison tables rebuilt from core.financials in every snapshot build.
 
+The marts are built in the same step and snapshot as the warehouse tables
+(``assets/warehouse.py``), so a reader never sees marts of another load than the core.
+"""
+
+import duckdb
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
@@ -10,11 +15,10 @@ from dagster import (
     MaterializeResult,
     MetadataValue,
     asset_check,
-    multi_asset,
 )
 
 from pipeline.metadata import column_schema
-from pipeline.warehouse import build_marts, markdown_preview, row_counts, transaction
+from pipeline.warehouse import markdown_preview, row_counts
 from pipeline.warehouse.resource import DuckDBWarehouse
 from pipeline.warehouse.stats import table_schema
 
@@ -106,16 +110,19 @@ def _spec(key: AssetKey) -> AssetSpec:
     )
 
 
-@multi_asset(specs=[_spec(key) for key in MARTS], can_subset=False, pool=POOL)
-def mart_tables(context: AssetExecutionContext, warehouse: DuckDBWarehouse):
-    """Rebuild every mart from core.financials in one transaction."""
-    with warehouse.write() as con:
-        with transaction(con):
-            build_marts(con)
-        counts = row_counts(con, ("marts",))
-        for key, (table, _, preview) in MARTS.items():
-            context.log.info(f"{table}: {counts[table]} rows")
-            yield MaterializeResult(
+MART_SPECS = [_spec(key) for key in MARTS]
+
+
+def mart_results(
+    context: AssetExecutionContext, con: duckdb.DuckDBPyConnection
+) -> list[MaterializeResult]:
+    """The marts' materializations, read from the snapshot that was just built."""
+    counts = row_counts(con, ("marts",))
+    results = []
+    for key, (table, _, preview) in MARTS.items():
+        context.log.info(f"{table}: {counts[table]} rows")
+        results.append(
+            MaterializeResult(
                 asset_key=key,
                 metadata={
                     "dagster/row_count": counts[table],
@@ -123,6 +130,8 @@ def mart_tables(context: AssetExecutionContext, warehouse: DuckDBWarehouse):
                     "preview": MetadataValue.md(markdown_preview(con, preview)),
                 },
             )
+        )
+    return results
 
 
 def _unique_check(key: AssetKey):
@@ -173,5 +182,4 @@ def ttm_complete(
     )
 
 
-mart_assets = [mart_tables]
 mart_checks = [*(_unique_check(key) for key in MARTS), ttm_complete]

@@ -1,7 +1,9 @@
 """Warehouse layer: Parquet -> DuckDB raw tables (by accession) -> core.financials.
 
-``warehouse_assets`` and ``warehouse_checks`` include the marts from assets/marts.py; they
-need the ``warehouse`` resource (:class:`pipeline.warehouse.resource.DuckDBWarehouse`).
+One step builds the next served snapshot (raw tables, core and the marts of
+assets/marts.py) and swaps it in; readers are never waited for. ``warehouse_assets`` and
+``warehouse_checks`` need the ``warehouse`` resource
+(:class:`pipeline.warehouse.resource.DuckDBWarehouse`).
 """
 
 from dagster import (
@@ -19,17 +21,11 @@ from dagster import (
 )
 
 from assets.edgar import CATALOG_KEY
-from assets.marts import FINANCIALS_KEY, mart_assets, mart_checks
+from assets.marts import FINANCIALS_KEY, MART_SPECS, mart_checks, mart_results
 from assets.xbrl import FACTS_KEY, LINE_ITEMS_KEY
 from pipeline.automation.partition_ranges import rebuild_forced
 from pipeline.metadata import column_schema, failure_check_metadata
-from pipeline.warehouse import (
-    build_core,
-    load_raw,
-    markdown_preview,
-    row_counts,
-    transaction,
-)
+from pipeline.warehouse import RawLoad, markdown_preview, row_counts
 from pipeline.warehouse.resource import DuckDBWarehouse
 from pipeline.warehouse.stats import table_schema
 
@@ -94,7 +90,7 @@ FILES_VERIFIED_CHECK = "parquet_files_verified"
 
 
 @multi_asset(
-    specs=list(SPECS.values()),
+    specs=[*SPECS.values(), *MART_SPECS],
     check_specs=[
         AssetCheckSpec(
             FILES_VERIFIED_CHECK,
@@ -109,27 +105,37 @@ FILES_VERIFIED_CHECK = "parquet_files_verified"
     pool=POOL,
 )
 def warehouse_tables(context: AssetExecutionContext, warehouse: DuckDBWarehouse):
-    """Load raw tables by accession and rebuild core, in one transaction.
+    """Build the next snapshot (new filings' raw rows, core, marts) and serve it.
 
     A Parquet file that does not verify against the catalog is not loaded (the filing's
     previous rows stay); the ``parquet_files_verified`` check names it (ERROR severity).
     """
-    context.log.info(f"loading Parquet into {warehouse.warehouse_path}")
-    with warehouse.write() as con:
-        with transaction(con):
-            staged = load_raw(
-                con, warehouse.inputs(), full_refresh=rebuild_forced(context.run.tags)
-            )
-            build_core(con)
-        counts = row_counts(con, ("raw", "core"))
-        context.log.info(f"accessions staged: {staged}; rows: {counts}")
-        for key, dataset in (
-            (RAW_FILINGS_KEY, "catalog"),
-            (RAW_FACTS_KEY, "facts"),
-            (RAW_LINE_ITEMS_KEY, "line_items"),
-        ):
-            table = SPECS[key].metadata["table"]
-            yield MaterializeResult(
+    rebuild = rebuild_forced(context.run.tags)
+    context.log.info(
+        f"building the next snapshot of {warehouse.warehouse_path}"
+        + (" from empty (rebuild)" if rebuild else "")
+    )
+
+    def inspect(con, staged: RawLoad) -> list[MaterializeResult]:
+        return [*_warehouse_results(context, con, staged), *mart_results(context, con)]
+
+    result = warehouse.load(full_refresh=rebuild, inspect=inspect)
+    yield from result.inspected
+
+
+def _warehouse_results(context, con, staged: RawLoad) -> list[MaterializeResult]:
+    """Materializations of the raw tables and core.financials, read from the new snapshot."""
+    counts = row_counts(con, ("raw", "core"))
+    context.log.info(f"accessions staged: {staged.staged}; rows: {counts}")
+    results = []
+    for key, dataset in (
+        (RAW_FILINGS_KEY, "catalog"),
+        (RAW_FACTS_KEY, "facts"),
+        (RAW_LINE_ITEMS_KEY, "line_items"),
+    ):
+        table = SPECS[key].metadata["table"]
+        results.append(
+            MaterializeResult(
                 asset_key=key,
                 metadata={
                     "dagster/row_count": counts[table],
@@ -138,7 +144,9 @@ def warehouse_tables(context: AssetExecutionContext, warehouse: DuckDBWarehouse)
                 },
                 check_results=[_files_verified(staged)] if key == RAW_FACTS_KEY else [],
             )
-        yield MaterializeResult(
+        )
+    results.append(
+        MaterializeResult(
             asset_key=FINANCIALS_KEY,
             metadata={
                 "dagster/row_count": counts["core.financials"],
@@ -162,6 +170,8 @@ def warehouse_tables(context: AssetExecutionContext, warehouse: DuckDBWarehouse)
                 ),
             },
         )
+    )
+    return results
 
 
 def _files_verified(staged) -> AssetCheckResult:
@@ -292,7 +302,7 @@ def quarter_sequence_gaps(
         )
 
 
-warehouse_assets = [warehouse_tables, *mart_assets]
+warehouse_assets = [warehouse_tables]
 warehouse_checks = [
     quarters_add_up_to_year,
     financials_unique_keys,

@@ -173,7 +173,7 @@ def _run_pipeline(settings: Settings, args: argparse.Namespace) -> int:
         built = _execute(defs.resolve_job_def(BUILD_JOB), instance, tags)
     if settings.warehouse_path.exists():
         print()
-        filings_ok = cmd_status(settings, args, lock_timeout_s=30.0) == 0
+        filings_ok = cmd_status(settings, args, verify=False) == 0
     else:
         filings_ok = _print_failed_filings(settings) == 0
     ok = synced and built and filings_ok
@@ -208,9 +208,7 @@ def _print_counts(settings: Settings, loaded: dict[str, int] | None) -> None:
         print(f"{row.company:<12}{row.downloaded:>12}{row.parsed:>10}{shown:>10}{row.failed:>10}")
 
 
-def cmd_status(
-    settings: Settings, args: argparse.Namespace, *, lock_timeout_s: float = 600.0
-) -> int:
+def cmd_status(settings: Settings, args: argparse.Namespace, *, verify: bool = True) -> int:
     """Print what is downloaded, parsed and loaded, the latest annual comparison, and every
     filing that failed (exit 1 when there is one, or when the warehouse or the catalog
     cannot be read)."""
@@ -218,7 +216,7 @@ def cmd_status(
 
     print(f"data folder: {settings.data_dir}")
     try:
-        if not _print_warehouse_status(settings, lock_timeout_s):
+        if not _print_warehouse_status(settings, verify):
             return 1
         return 1 if _print_failed_filings(settings) else 0
     except CatalogUnreadableError as exc:
@@ -226,20 +224,24 @@ def cmd_status(
         return 1
 
 
-def _print_warehouse_status(settings: Settings, lock_timeout_s: float) -> bool:
-    """Counts and the latest comparison; False (after one line) when the warehouse is unusable."""
+def _print_warehouse_status(settings: Settings, verify: bool) -> bool:
+    """Counts and the latest comparison; False (after one line) when the warehouse is unusable.
+
+    With ``verify`` every block of the served snapshot is read once (a damaged one is
+    reported); ``run`` skips that, as it has just built the snapshot.
+    """
     import duckdb
 
     from pipeline.metadata import format_cell
     from pipeline.status import LATEST_COMPARISON_SQL, loaded_filings
-    from pipeline.warehouse import WarehouseCorruptError, WarehouseLockTimeout, read_connection
+    from pipeline.warehouse import WarehouseBusyError, WarehouseCorruptError, read_connection
 
     if not settings.warehouse_path.exists():
         _print_counts(settings, None)
         print("no warehouse yet: run `edgar-pipeline run`")
         return True
     try:
-        with read_connection(settings.warehouse_path, verify=True, timeout_s=lock_timeout_s) as con:
+        with read_connection(settings.warehouse_path, verify=verify) as con:
             try:
                 loaded = loaded_filings(con)
                 latest = con.sql(LATEST_COMPARISON_SQL).to_arrow_table().to_pylist()
@@ -251,7 +253,7 @@ def _print_warehouse_status(settings: Settings, lock_timeout_s: float) -> bool:
             print("\nlatest calendar-aligned year with both companies (USD, exact):")
             for name, value in (latest[0] if latest else {}).items():
                 print(f"  {name:<28}{format_cell(value):>20}")
-    except (WarehouseCorruptError, WarehouseLockTimeout) as exc:  # one line, not a traceback
+    except (WarehouseCorruptError, WarehouseBusyError) as exc:  # one line, not a traceback
         print(exc, file=sys.stderr)
         return False
     return True
@@ -264,8 +266,8 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
     locked): a statement that would write, read files or install is refused in one line.
     """
     from pipeline.warehouse import (
+        WarehouseBusyError,
         WarehouseCorruptError,
-        WarehouseLockTimeout,
         query_error_line,
         sandboxed_read_connection,
     )
@@ -276,12 +278,35 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
             result = con.sql(sql)
             if result is not None:  # statements without a result print nothing
                 result.show(max_rows=args.max_rows, max_width=args.max_width)
-    except (FileNotFoundError, WarehouseCorruptError, WarehouseLockTimeout) as exc:
+    except (FileNotFoundError, WarehouseCorruptError, WarehouseBusyError) as exc:
         print(exc, file=sys.stderr)
         return 1
     except Exception as exc:  # duckdb.Error and friends: one line, not a trace
         print(query_error_line(exc), file=sys.stderr)
         return 1
+    return 0
+
+
+def cmd_rollback(settings: Settings, args: argparse.Namespace) -> int:
+    """Serve the previous warehouse snapshot; the one served until now becomes the previous.
+
+    Running it again rolls forward. The next load builds on the snapshot then served.
+    """
+    from pipeline.warehouse import NoSnapshotError, SnapshotStore, WarehouseLockTimeout
+    from pipeline.warehouse.lock import warehouse_lock
+
+    store = SnapshotStore(settings.warehouse_path)
+    try:
+        with warehouse_lock(store.served_path, exclusive=True, timeout_s=args.timeout):
+            served, previous = store.rollback()
+    except (NoSnapshotError, WarehouseLockTimeout) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    for label, path in (("serving", served), ("previous", previous)):
+        stamp = store.stamp(path)
+        built = f" (built {stamp.built_at})" if stamp else ""
+        print(f"{label:<9} {path}{built}")
+    print("readers that reconnect now see the snapshot served; open ones keep theirs")
     return 0
 
 
@@ -311,6 +336,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("status", help="what is downloaded, parsed and loaded").set_defaults(
         func=cmd_status
     )
+    rollback = sub.add_parser(
+        "rollback", help="serve the previous warehouse snapshot (again: roll forward)"
+    )
+    rollback.add_argument(
+        "--timeout",
+        type=float,
+        default=600.0,
+        help="seconds to wait for a running load to finish (default 600)",
+    )
+    rollback.set_defaults(func=cmd_rollback)
     query = sub.add_parser("query", help="SQL against the warehouse, printed as a table")
     query.add_argument("sql", help="a SQL statement, or - to read it from standard input")
     query.add_argument("--max-rows", type=int, default=100)

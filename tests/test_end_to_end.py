@@ -57,7 +57,9 @@ def _dump(path: Path) -> dict[str, list]:
     with duckdb.connect(str(path), read_only=True) as con:
         tables = con.execute(
             "SELECT table_schema || '.' || table_name FROM information_schema.tables "
-            "WHERE table_type = 'BASE TABLE' ORDER BY 1"
+            "WHERE table_type = 'BASE TABLE' "
+            # the load's own bookkeeping (paths, load times) is not warehouse data
+            "AND table_schema || '.' || table_name <> 'raw.loaded_files' ORDER BY 1"
         ).fetchall()
         return {
             t: sorted(map(repr, con.execute(f"SELECT * FROM {t}").fetchall())) for (t,) in tables

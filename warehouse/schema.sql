@@ -64,3 +64,14 @@ CREATE TABLE IF NOT EXISTS raw.line_items (
     fact_id           VARCHAR,
     context_id        VARCHAR NOT NULL
 );
+
+-- What each accession's facts and line items were loaded from: the next load stages only
+-- catalog accessions whose (sha256, running parser version) is not recorded here.
+CREATE TABLE IF NOT EXISTS raw.loaded_files (
+    dataset           VARCHAR NOT NULL,  -- facts | line_items
+    accession_number  VARCHAR NOT NULL,
+    source_sha256     VARCHAR NOT NULL,  -- of the landed filing the file was parsed from
+    parser_version    VARCHAR NOT NULL,  -- as recorded in the file ('' if none)
+    path              VARCHAR NOT NULL,
+    loaded_at         TIMESTAMP NOT NULL
+);

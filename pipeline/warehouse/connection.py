@@ -1,34 +1,25 @@
-"""Connections: one locked writer, read-only readers, and the sandboxed reader of ``query``.
+"""Connections: the builder of the next snapshot, readers of the served one, the sandbox.
 
-Opening tells three failures apart: a lock held by another process (wait, bounded, then
-:class:`WarehouseLockTimeout` naming it), a file that cannot be opened (damaged, truncated,
-written by another DuckDB version: :class:`WarehouseCorruptError`; the writer moves it
-aside and starts a new one, which the load fills from the Parquet files), and a full disk
-(:class:`WarehouseDiskFullError`; DuckDB rolls the transaction back, the file stays).
+Readers open the served snapshot (``snapshots.py``) read-only and take no lock: a load
+never waits for them, and they never wait for a load. Opening tells failures apart: a
+snapshot another process holds read-write (:class:`WarehouseBusyError`, one line naming
+it), a file that cannot be opened (damaged, truncated, written by another DuckDB version:
+:class:`WarehouseCorruptError`; the next load builds a new snapshot from the Parquet lake),
+and a full disk while building (:class:`WarehouseDiskFullError`; the served one stays).
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
 import re
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-from pipeline.parquet_io import DiskFullError, is_disk_full
-from pipeline.warehouse.lock import (
-    WaitNotices,
-    WarehouseLockTimeout,
-    lock_timeout_message,
-    warehouse_lock,
-)
-
-log = logging.getLogger(__name__)
+from pipeline.parquet_io import DiskFullError
+from pipeline.warehouse.snapshots import SnapshotStore
 
 # DuckDB's own words for a file it cannot use (its 2.0 messages), as opposed to a lock.
 _CORRUPT = (
@@ -42,7 +33,6 @@ _CORRUPT = (
 )
 _LOCKED = "Could not set lock on file"
 _LOCK_PID = re.compile(r"\(PID (\d+)\)")
-_POLL_S = 0.1
 
 # The query command's connection: read-only, no files, no extensions, settings locked.
 SANDBOX_CONFIG: dict[str, str | bool] = {
@@ -62,7 +52,11 @@ class WarehouseCorruptError(RuntimeError):
 
 
 class WarehouseDiskFullError(DiskFullError):
-    """A warehouse write failed for lack of space; the previous warehouse is kept."""
+    """Building the next snapshot failed for lack of space; the served one is kept."""
+
+
+class WarehouseBusyError(RuntimeError):
+    """Another process holds the served snapshot read-write, so it cannot be read now."""
 
 
 def first_line(exc: BaseException) -> str:
@@ -86,53 +80,42 @@ def _lock_holder(exc: BaseException) -> tuple[bool, int | None]:
     return True, int(match.group(1)) if match else None
 
 
-def cannot_open_message(warehouse_path: Path, exc: BaseException) -> str:
-    """One line for a warehouse that cannot be opened, saying what the next run does."""
+def cannot_open_message(warehouse_path: Path, generation: Path, exc: BaseException) -> str:
+    """One line for a served snapshot that cannot be opened, saying what to do."""
     return (
-        f"warehouse {warehouse_path} cannot be opened ({first_line(exc)}): the next "
-        "`edgar-pipeline run` rebuilds it from the Parquet files"
+        f"warehouse {warehouse_path} (snapshot {generation.name}) cannot be opened "
+        f"({first_line(exc)}): the next "
+        "`edgar-pipeline run` builds a new snapshot from the Parquet files (or "
+        "`edgar-pipeline rollback` serves the previous one now)"
     )
 
 
-def _connect(
-    path: Path, deadline: float, timeout_s: float, **kwargs: object
-) -> duckdb.DuckDBPyConnection:
-    """``duckdb.connect``, waiting (until ``deadline``) while another process holds the file."""
-    notices = WaitNotices(f"{path}, held open by another process", timeout_s)
-    while True:
-        try:
-            return duckdb.connect(str(path), **kwargs)
-        except duckdb.Error as exc:
-            locked, pid = _lock_holder(exc)
-            if not locked:
-                raise
-            if time.monotonic() >= deadline:
-                message = lock_timeout_message(path, pid, timeout_s, outside=True)
-                raise WarehouseLockTimeout(message) from None
-            notices.tick()
-            time.sleep(_POLL_S)
+def _connect(path: Path, **kwargs: object) -> duckdb.DuckDBPyConnection:
+    """``duckdb.connect`` of a generation file; a lock held by another process is one line."""
+    try:
+        return duckdb.connect(str(path), **kwargs)
+    except duckdb.Error as exc:
+        locked, pid = _lock_holder(exc)
+        if locked:
+            raise WarehouseBusyError(busy_message(path, pid)) from None
+        raise
 
 
-def quarantine(warehouse_path: Path) -> Path:
-    """Move a warehouse file (and its WAL) aside as ``<name>.corrupt-<UTC time>``; return it."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    target = warehouse_path.with_name(f"{warehouse_path.name}.corrupt-{stamp}")
-    n = 1
-    while target.exists():
-        target = warehouse_path.with_name(f"{warehouse_path.name}.corrupt-{stamp}-{n}")
-        n += 1
-    warehouse_path.rename(target)
-    wal = warehouse_path.with_name(warehouse_path.name + ".wal")
-    if wal.exists():
-        wal.rename(target.with_name(target.name + ".wal"))
-    return target
+def busy_message(generation: Path, pid: int | None) -> str:
+    """One line for a snapshot another process holds open read-write."""
+    who = f"pid {pid}" if pid else "another process"
+    return (
+        f"warehouse snapshot {generation} is held open read-write by {who} (a `duckdb` "
+        "session or notebook?): close it, or open the warehouse read-only (`duckdb -readonly`, "
+        "read_only=True); the next load serves a new snapshot either way"
+    )
 
 
 def verify_readable(con: duckdb.DuckDBPyConnection) -> None:
     """Read every stored value of every table once; DuckDB checks each block's checksum.
 
     Raises DuckDB's "Corrupt database file" (or a short-read) error for a damaged block,
-    wherever it is, so a load never builds on a file that a later query cannot read.
+    wherever it is, so ``status`` can tell a damaged snapshot from a healthy one.
     """
     tables = con.execute(
         "SELECT schema_name, table_name FROM duckdb_tables() "
@@ -143,131 +126,82 @@ def verify_readable(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"SELECT sum(hash(t)) FROM {name} AS t").fetchall()
 
 
-def _close_quietly(con: duckdb.DuckDBPyConnection) -> None:
+def close_quietly(con: duckdb.DuckDBPyConnection) -> None:
+    """Close a connection, ignoring DuckDB's errors (the caller is already failing)."""
     with contextlib.suppress(duckdb.Error):
         con.close()
 
 
-def _disk_full(warehouse_path: Path, exc: BaseException) -> WarehouseDiskFullError:
+def disk_full_error(path: Path, exc: BaseException) -> WarehouseDiskFullError:
+    """One line for ENOSPC while building the next snapshot."""
     return WarehouseDiskFullError(
-        f"warehouse {warehouse_path}: disk full while writing ({first_line(exc)}); the "
-        "previous warehouse is kept: free space, then run again"
+        f"warehouse {path}: disk full while building the next snapshot ({first_line(exc)}); "
+        "the served snapshot is kept: free space, then run again"
     )
 
 
-@contextmanager
-def write_connection(
-    warehouse_path: Path, *, timeout_s: float = 600.0
-) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The single writer: exclusive lock, then a read-write DuckDB connection.
-
-    A file that cannot be opened, or has a block that cannot be read
-    (:func:`verify_readable`), is moved aside (:func:`quarantine`, with a log line) and a
-    new, empty warehouse is opened in its place; the load then rebuilds it from the Parquet
-    files. Damage found while writing moves the file aside too, and raises
-    :class:`WarehouseCorruptError`. ENOSPC raises :class:`WarehouseDiskFullError`.
-    """
-    path = Path(warehouse_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    deadline = time.monotonic() + timeout_s
+def build_connection(building: Path) -> duckdb.DuckDBPyConnection:
+    """The read-write connection of a snapshot being built (a file no reader sees yet)."""
     # Row order of stored tables carries no meaning here (queries ORDER BY); dropping the
     # guarantee lets DuckDB insert in parallel (~1.8x faster raw load of facts).
-    config = {"preserve_insertion_order": False}
-    with warehouse_lock(path, exclusive=True, timeout_s=timeout_s):
-        con = None
-        try:
-            con = _connect(path, deadline, timeout_s, config=config)
-            verify_readable(con)
-        except duckdb.Error as exc:
-            if con is not None:
-                _close_quietly(con)
-            if is_disk_full(exc):
-                raise _disk_full(path, exc) from exc
-            if not is_corruption(exc):
-                raise
-            moved = quarantine(path)
-            log.warning(
-                "warehouse %s cannot be opened (%s): moved it aside to %s; rebuilding it "
-                "from the Parquet files",
-                path,
-                first_line(exc),
-                moved.name,
-            )
-            con = _connect(path, deadline, timeout_s, config=config)
-        try:
-            yield con
-            con.close()
-        except Exception as exc:
-            _close_quietly(con)
-            if is_disk_full(exc):
-                raise _disk_full(path, exc) from exc
-            if is_corruption(exc):
-                moved = quarantine(path)
-                raise WarehouseCorruptError(
-                    f"warehouse {path} is damaged ({first_line(exc)}): moved it aside to "
-                    f"{moved.name}; the next load rebuilds it from the Parquet files"
-                ) from exc
-            raise
+    return duckdb.connect(str(building), config={"preserve_insertion_order": False})
 
 
 @contextmanager
 def _reader(
     warehouse_path: Path,
-    timeout_s: float,
     config: dict[str, str | bool] | None = None,
     *,
     verify: bool = False,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    path = Path(warehouse_path)
-    if not path.exists():
-        raise FileNotFoundError(f"no warehouse at {path}: run the load first")
-    deadline = time.monotonic() + timeout_s
-    with warehouse_lock(path, exclusive=False, timeout_s=timeout_s):
-        con = None
-        try:
-            con = _connect(path, deadline, timeout_s, read_only=True, config=config or {})
-            if verify:
-                verify_readable(con)
-        except duckdb.Error as exc:
-            if con is not None:
-                _close_quietly(con)
-            if is_corruption(exc):
-                raise WarehouseCorruptError(cannot_open_message(path, exc)) from exc
-            raise
-        try:
-            yield con
-        except duckdb.Error as exc:
-            if is_corruption(exc):
-                raise WarehouseCorruptError(cannot_open_message(path, exc)) from exc
-            raise
-        finally:
-            _close_quietly(con)
+    served = Path(warehouse_path)
+    generation = SnapshotStore(served).require_served()
+    con = None
+    try:
+        con = _connect(generation, read_only=True, config=config or {})
+        if verify:
+            verify_readable(con)
+    except duckdb.Error as exc:
+        if con is not None:
+            close_quietly(con)
+        if is_corruption(exc):
+            raise WarehouseCorruptError(cannot_open_message(served, generation, exc)) from exc
+        raise
+    try:
+        yield con
+    except duckdb.Error as exc:
+        if is_corruption(exc):
+            raise WarehouseCorruptError(cannot_open_message(served, generation, exc)) from exc
+        raise
+    finally:
+        close_quietly(con)
 
 
 @contextmanager
 def read_connection(
-    warehouse_path: Path, *, timeout_s: float = 600.0, verify: bool = False
+    warehouse_path: Path, *, verify: bool = False
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A reader: shared lock (waits for a writer to finish), then ``read_only=True``.
+    """A read-only connection to the served snapshot, never waiting for a load.
 
-    Raises :class:`WarehouseCorruptError` (one line) for a file that cannot be opened, or
-    (with ``verify``) that has a block that cannot be read (:func:`verify_readable`).
+    The connection keeps the snapshot it opened even when a load swaps in the next one.
+    Raises :class:`~pipeline.warehouse.snapshots.NoSnapshotError` before the first load,
+    :class:`WarehouseBusyError` when another process holds the snapshot read-write, and
+    :class:`WarehouseCorruptError` (one line) for a file that cannot be opened, or (with
+    ``verify``) that has a block that cannot be read (:func:`verify_readable`).
     """
-    with _reader(warehouse_path, timeout_s, verify=verify) as con:
+    with _reader(warehouse_path, verify=verify) as con:
         yield con
 
 
 @contextmanager
-def sandboxed_read_connection(
-    warehouse_path: Path, *, timeout_s: float = 600.0
-) -> Iterator[duckdb.DuckDBPyConnection]:
+def sandboxed_read_connection(warehouse_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A reader for untrusted SQL: read-only, no file access, no extensions, config locked.
 
     ``COPY ... TO``, ``read_text``/``read_csv`` of local files, ``INSTALL``, ``LOAD``,
     ``ATTACH`` and any ``SET`` or ``RESET`` are refused by DuckDB itself
     (:func:`query_error_line` turns the refusal into one line).
     """
-    with _reader(warehouse_path, timeout_s, SANDBOX_CONFIG) as con:
+    with _reader(warehouse_path, SANDBOX_CONFIG) as con:
         yield con
 
 

@@ -1,22 +1,39 @@
-"""The whole load in one transaction: raw (by accession) -> core -> marts."""
+"""One load builds the next snapshot: raw (only what is new) -> core -> marts, then a swap."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import duckdb
 
 from pipeline.config import Settings
+from pipeline.parquet_io import is_disk_full
 from pipeline.periods import DEFAULT_FISCAL_YEAR_ENDS
-from pipeline.warehouse.connection import WarehouseCorruptError, transaction, write_connection
+from pipeline.warehouse.connection import (
+    WarehouseCorruptError,
+    build_connection,
+    close_quietly,
+    disk_full_error,
+    first_line,
+    is_corruption,
+    transaction,
+)
 from pipeline.warehouse.core import build_core
 from pipeline.warehouse.inputs import ParquetInputs
+from pipeline.warehouse.lock import warehouse_lock
 from pipeline.warehouse.marts import build_marts
-from pipeline.warehouse.raw import SkippedFile, StepHook, _noop, load_raw
+from pipeline.warehouse.raw import RawLoad, SkippedFile, StepHook, _noop, load_raw
+from pipeline.warehouse.snapshots import SnapshotChangedError, SnapshotStore
 from pipeline.warehouse.stats import row_counts
 
 log = logging.getLogger(__name__)
+
+# Called on the finished snapshot before it is published (assets read metadata with it).
+Inspect = Callable[[duckdb.DuckDBPyConnection, RawLoad], Any]
 
 
 @dataclass(frozen=True)
@@ -28,6 +45,28 @@ class LoadResult:
     row_counts: dict[str, int] = field(default_factory=dict)
     rejected: tuple[SkippedFile, ...] = ()  # files that exist but did not verify
     missing: tuple[SkippedFile, ...] = ()  # catalog accessions without a file
+    snapshot: Path | None = None  # the generation file now served
+    incremental: bool = False  # built on a copy of the served snapshot (else from empty)
+    inspected: Any = None  # what ``inspect`` returned
+
+
+class _BaseUnusable(Exception):
+    """The copied served snapshot turned out damaged: build again from empty."""
+
+
+def _build(
+    con: duckdb.DuckDBPyConnection,
+    inputs: ParquetInputs,
+    *,
+    full_refresh: bool,
+    default_fiscal_year_ends: Mapping[str, str],
+    on_step: StepHook,
+) -> RawLoad:
+    with transaction(con):
+        raw = load_raw(con, inputs, full_refresh=full_refresh, on_step=on_step)
+        build_core(con, default_fiscal_year_ends=default_fiscal_year_ends, on_step=on_step)
+        build_marts(con, on_step=on_step)
+    return raw
 
 
 def load_warehouse(
@@ -38,33 +77,98 @@ def load_warehouse(
     default_fiscal_year_ends: Mapping[str, str] = DEFAULT_FISCAL_YEAR_ENDS,
     lock_timeout_s: float = 600.0,
     on_step: StepHook = _noop,
+    inspect: Inspect | None = None,
 ) -> LoadResult:
-    """Load Parquet into raw, rebuild core and marts, all in one transaction.
+    """Build the next snapshot beside the served one and swap it in (``snapshots.py``).
 
-    Idempotent: raw rows are replaced by accession and core/marts are rebuilt, so a re-run
-    leaves the same tables. Atomic: any failure (or a killed process, or a full disk)
-    leaves the previous committed state. One writer at a time (file lock). A warehouse
-    that cannot be opened, or turns out damaged while loading, is moved aside and rebuilt
-    from the Parquet files in the same call. ``on_step(name, con)`` is called after each
-    step, inside the transaction (tests use it to inject failures).
+    The build starts from a copy of the served snapshot, when it is exactly as published,
+    and stages only new or changed filings (``raw.py``); core and marts are rebuilt from the
+    line items. It starts empty on the first load, with ``full_refresh``, or when the
+    served file was changed or turns out damaged. ``inspect(con, raw)`` runs on the
+    finished build before the swap. Any failure (an exception, a killed process, a full
+    disk) leaves the served snapshot as it was. One builder at a time (file lock); readers
+    are never waited for. ``on_step(name, con)`` runs after each step (tests inject
+    failures with it).
     """
-    path = Path(warehouse_path)
-    for attempt in (1, 2):
+    store = SnapshotStore(Path(warehouse_path))
+    with warehouse_lock(store.served_path, exclusive=True, timeout_s=lock_timeout_s):
+        store.remove_stale_builds()
+        served = store.served()
+        base = None if full_refresh else store.pristine_base()
+        args = (inputs, default_fiscal_year_ends, on_step, inspect)
         try:
-            with write_connection(path, timeout_s=lock_timeout_s) as con:
-                with transaction(con):
-                    raw = load_raw(con, inputs, full_refresh=full_refresh, on_step=on_step)
-                    build_core(
-                        con, default_fiscal_year_ends=default_fiscal_year_ends, on_step=on_step
-                    )
-                    build_marts(con, on_step=on_step)
-                counts = row_counts(con)
-            return LoadResult(path, raw.staged, counts, raw.rejected, raw.missing)
-        except WarehouseCorruptError as exc:  # moved aside by write_connection
-            if attempt == 2:
-                raise
-            log.warning("%s; rebuilding it now", exc)
-    raise AssertionError("unreachable")  # pragma: no cover
+            return _load(store, base, full_refresh, *args, set_aside=store.changed_served())
+        except (_BaseUnusable, SnapshotChangedError) as exc:
+            log.warning(
+                "served snapshot %s is damaged (%s): building the next one from the Parquet lake",
+                served,
+                exc,
+            )
+            return _load(store, None, True, *args, set_aside=served)
+
+
+def _load(
+    store: SnapshotStore,
+    base: Path | None,
+    full_refresh: bool,
+    inputs: ParquetInputs,
+    default_fiscal_year_ends: Mapping[str, str],
+    on_step: StepHook,
+    inspect: Inspect | None,
+    *,
+    set_aside: Path | None = None,
+) -> LoadResult:
+    building = store.new_building_path()
+    incremental = False
+    try:
+        incremental = store.start_from(base, building)
+        con = build_connection(building)
+        try:
+            raw = _build(
+                con,
+                inputs,
+                full_refresh=full_refresh or not incremental,
+                default_fiscal_year_ends=default_fiscal_year_ends,
+                on_step=on_step,
+            )
+            counts = row_counts(con)
+            inspected = inspect(con, raw) if inspect is not None else None
+            con.execute("CHECKPOINT")
+        finally:
+            close_quietly(con)
+        snapshot = store.publish(building, counts, set_aside=set_aside)
+    except duckdb.Error as exc:
+        store.discard(building)
+        if is_disk_full(exc):
+            raise disk_full_error(store.served_path, exc) from exc
+        if incremental and is_corruption(exc):
+            raise _BaseUnusable(first_line(exc)) from exc
+        if is_corruption(exc):
+            raise WarehouseCorruptError(
+                f"warehouse build {building.name} failed ({first_line(exc)}); the served "
+                "snapshot is kept"
+            ) from exc
+        raise
+    except OSError as exc:
+        store.discard(building)
+        if is_disk_full(exc):
+            raise disk_full_error(store.served_path, exc) from exc
+        raise
+    except BaseException:
+        store.discard(building)
+        raise
+    kind = "incrementally" if incremental else "from empty"
+    log.info("serving snapshot %s (built %s)", snapshot.name, kind)
+    return LoadResult(
+        store.served_path,
+        raw.staged,
+        counts,
+        raw.rejected,
+        raw.missing,
+        snapshot,
+        incremental,
+        inspected,
+    )
 
 
 def load_from_settings(settings: Settings | None = None, **kwargs: object) -> LoadResult:

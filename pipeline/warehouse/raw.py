@@ -1,12 +1,15 @@
-"""Load the Parquet datasets into the raw schema: exactly the files the catalog names, verified.
+"""Load the Parquet datasets into the raw schema: only what is new, verified against the catalog.
 
 ``raw.filings`` mirrors the filings catalog (status and error included). For facts and
-line items, the load stages only the per-filing files of catalog accessions that may have
-one (status ``landed`` or ``parse_failed``), at the path the catalog gives
-(:func:`pipeline.xbrl.datasets.filing_file`), and only after each file's key-value metadata
-matches its catalog row (accession, source sha256). Nothing else in the folders counts. Raw
-rows of accessions no longer in the catalog are deleted; a catalog accession whose file is
-missing or does not verify keeps the rows it already has.
+line items, ``raw.loaded_files`` records, per dataset and accession, the source sha256 and
+parser version of the file its rows came from. A load stages only the catalog accessions
+that may have a file (status ``landed`` or ``parse_failed``) whose catalog sha256 and the
+running ``PARSER_VERSION`` are not recorded yet: a new filing, a changed source, a parser
+upgrade. Each such file is read at the path the catalog gives
+(:func:`pipeline.xbrl.datasets.filing_file`) only after its key-value metadata matches its
+catalog row (accession, source sha256). A run with nothing new opens no file. Raw rows of
+accessions no longer in the catalog are deleted; a catalog accession whose file is missing
+or does not verify keeps the rows it already has.
 """
 
 from __future__ import annotations
@@ -22,13 +25,20 @@ import pyarrow as pa
 from pipeline.edgar.catalog import CATALOG_SCHEMA, read_catalog_rows
 from pipeline.warehouse.inputs import ParquetInputs
 from pipeline.warehouse.sql import SCHEMA, STAGING, run_sql_file, sql_literal
-from pipeline.xbrl.datasets import DATASETS, PARSEABLE_STATUSES, filing_file, verify_filing_file
+from pipeline.xbrl import PARSER_VERSION
+from pipeline.xbrl.datasets import (
+    DATASETS,
+    PARSEABLE_STATUSES,
+    filing_file,
+    read_filing_metadata,
+    verify_filing_file,
+)
 
 log = logging.getLogger(__name__)
 
 StepHook = Callable[[str, duckdb.DuckDBPyConnection], None]
 
-RAW_TABLES = ("raw.filings", "raw.facts", "raw.line_items")
+RAW_TABLES = ("raw.filings", "raw.facts", "raw.line_items", "raw.loaded_files")
 
 
 def _noop(_step: str, _con: duckdb.DuckDBPyConnection) -> None:
@@ -81,16 +91,34 @@ def read_catalog_table(catalog_path: Path) -> pa.Table:
     return pa.Table.from_pylist(read_catalog_rows(catalog_path), schema=CATALOG_SCHEMA)
 
 
+@dataclass(frozen=True)
+class StagedFile:
+    """A verified per-filing file to load, and the key its rows are recorded under."""
+
+    path: str
+    accession_number: str
+    source_sha256: str
+    parser_version: str
+
+
 def _files_to_stage(
     con: duckdb.DuckDBPyConnection, dataset: str, dataset_dir: Path
-) -> tuple[list[str], list[SkippedFile], list[SkippedFile]]:
-    """(verified files, rejected, missing) of ``dataset`` for the staged catalog."""
+) -> tuple[list[StagedFile], list[SkippedFile], list[SkippedFile]]:
+    """(verified files, rejected, missing) of the staged catalog's new or changed accessions.
+
+    An accession is new or changed when ``raw.loaded_files`` has no row for it with the
+    catalog's sha256 and the running ``PARSER_VERSION``.
+    """
     rows = con.execute(
-        "SELECT ticker, accession_number, sha256 FROM stage_catalog "
-        "WHERE status IN (SELECT unnest(?::VARCHAR[])) ORDER BY accession_number",
-        [list(PARSEABLE_STATUSES)],
+        "SELECT c.ticker, c.accession_number, c.sha256 FROM stage_catalog AS c "
+        "WHERE c.status IN (SELECT unnest(?::VARCHAR[])) AND NOT EXISTS ("
+        "  SELECT 1 FROM raw.loaded_files AS l WHERE l.dataset = ? "
+        "  AND l.accession_number = c.accession_number AND l.source_sha256 = c.sha256 "
+        "  AND l.parser_version = ?) "
+        "ORDER BY c.accession_number",
+        [list(PARSEABLE_STATUSES), dataset, PARSER_VERSION],
     ).fetchall()
-    files: list[str] = []
+    files: list[StagedFile] = []
     rejected: list[SkippedFile] = []
     missing: list[SkippedFile] = []
     for ticker, accession, sha256 in rows:
@@ -105,18 +133,37 @@ def _files_to_stage(
         filing = {"accession_number": accession, "sha256": sha256}
         reason = verify_filing_file(path, dataset, filing)
         if reason is None:
-            files.append(str(path))
+            version = read_filing_metadata(path).get("parser_version", "")
+            files.append(StagedFile(str(path), accession, sha256, version))
         else:
             rejected.append(SkippedFile(dataset, accession, str(path), reason))
     return files, rejected, missing
 
 
-def _stage_files(con: duckdb.DuckDBPyConnection, view: str, table: str, files: list[str]) -> None:
+def _record_loaded(con: duckdb.DuckDBPyConnection, dataset: str, files: list[StagedFile]) -> None:
+    """Replace ``raw.loaded_files`` rows of the staged accessions; drop those of the gone."""
+    con.execute(
+        "DELETE FROM raw.loaded_files WHERE dataset = ? AND (accession_number NOT IN "
+        "(SELECT accession_number FROM stage_catalog) OR accession_number IN "
+        "(SELECT unnest(?::VARCHAR[])))",
+        [dataset, [f.accession_number for f in files]],
+    )
+    if not files:
+        return
+    con.executemany(
+        "INSERT INTO raw.loaded_files VALUES (?, ?, ?, ?, ?, current_timestamp)",
+        [(dataset, f.accession_number, f.source_sha256, f.parser_version, f.path) for f in files],
+    )
+
+
+def _stage_files(
+    con: duckdb.DuckDBPyConnection, view: str, table: str, files: list[StagedFile]
+) -> None:
     """A temp view over exactly ``files`` (an explicit list, never a glob)."""
     if not files:  # nothing to replace: an empty view with the raw table's columns
         con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {table} LIMIT 0")
         return
-    listed = ", ".join(sql_literal(f) for f in files)
+    listed = ", ".join(sql_literal(f.path) for f in files)
     # hive_partitioning=false: ticker is a column inside each file as well as in the path.
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM read_parquet([{listed}], "
@@ -131,11 +178,12 @@ def load_raw(
     full_refresh: bool = False,
     on_step: StepHook = _noop,
 ) -> RawLoad:
-    """Load the catalog and the verified per-filing files it names into raw (see module doc).
+    """Load the catalog and the new or changed per-filing files it names (see module doc).
 
     Without a catalog nothing is named, and the raw tables are left as they are. With
-    ``full_refresh`` the raw tables are emptied first. Runs in the caller's transaction.
-    Each rejected file is logged (one line each) and returned in ``RawLoad.rejected``.
+    ``full_refresh`` the raw tables are emptied first (every file is staged again). Runs in
+    the caller's transaction. Each rejected file is logged (one line each) and returned in
+    ``RawLoad.rejected``.
     """
     create_schema(con)
     if full_refresh:
@@ -161,6 +209,7 @@ def load_raw(
         _stage_files(con, view, f"raw.{dataset}", files)
         run_sql_file(con, STAGING[dataset])
         con.execute(f"DROP VIEW {view}")
+        _record_loaded(con, dataset, files)
         staged[dataset] = len(files)
         on_step(f"raw.{dataset}", con)
     con.execute("DROP TABLE stage_catalog")

@@ -10,15 +10,16 @@ import duckdb
 from dagster import ConfigurableResource
 
 from pipeline.config import Settings
-from pipeline.warehouse.connection import read_connection, write_connection
+from pipeline.warehouse.connection import read_connection
 from pipeline.warehouse.inputs import ParquetInputs
+from pipeline.warehouse.load import Inspect, LoadResult, load_warehouse
 
 
 class DuckDBWarehouse(ConfigurableResource):
     """Where the DuckDB warehouse lives and which Parquet datasets feed it.
 
-    Writers go through :meth:`write` (file lock: one writer at a time); readers through
-    :meth:`read` (``read_only=True``, waits while a writer holds the lock).
+    Loads go through :meth:`load` (builds the next snapshot and swaps it in; one builder at
+    a time); readers through :meth:`read` (the served snapshot, read-only, never waiting).
     """
 
     path: str
@@ -48,14 +49,18 @@ class DuckDBWarehouse(ConfigurableResource):
             Path(self.catalog_path), Path(self.facts_dir), Path(self.line_items_dir)
         )
 
-    @contextmanager
-    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """The single writer connection (exclusive lock held while open)."""
-        with write_connection(self.warehouse_path, timeout_s=self.lock_timeout_s) as con:
-            yield con
+    def load(self, *, full_refresh: bool = False, inspect: Inspect | None = None) -> LoadResult:
+        """Build and serve the next snapshot (:func:`~pipeline.warehouse.load.load_warehouse`)."""
+        return load_warehouse(
+            self.warehouse_path,
+            self.inputs(),
+            full_refresh=full_refresh,
+            lock_timeout_s=self.lock_timeout_s,
+            inspect=inspect,
+        )
 
     @contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-only connection (shared lock held while open)."""
-        with read_connection(self.warehouse_path, timeout_s=self.lock_timeout_s) as con:
+        """A read-only connection to the served snapshot (never waits for a load)."""
+        with read_connection(self.warehouse_path) as con:
             yield con

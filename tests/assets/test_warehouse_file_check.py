@@ -5,11 +5,14 @@ from __future__ import annotations
 import shutil
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 from dagster import AssetCheckSeverity, DagsterInstance, materialize
 
 from assets.warehouse import FILES_VERIFIED_CHECK, warehouse_tables
 from pipeline.config import Settings
+from pipeline.edgar.catalog import CATALOG_SCHEMA
+from pipeline.parquet_io import write_parquet_atomically
 from pipeline.warehouse.resource import DuckDBWarehouse
 from pipeline.xbrl.datasets import filing_file
 from tests.faults.runner import cli_env, run_cli
@@ -24,6 +27,11 @@ def test_a_swapped_parquet_file_fails_the_check_by_name_and_keeps_the_rows(corpu
     target = filing_file(settings.facts_dir, victim["ticker"], victim["accession_number"])
     source = filing_file(settings.facts_dir, other["ticker"], other["accession_number"])
     shutil.copyfile(source, target)  # another filing's facts under this filing's name
+    # ... and the filing landed again with new bytes, so the next load stages it
+    catalog[0] = {**victim, "sha256": "0" * 64}
+    write_parquet_atomically(
+        pa.Table.from_pylist(catalog, schema=CATALOG_SCHEMA), settings.catalog_path
+    )
 
     def facts_of(accession: str) -> int:
         with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:

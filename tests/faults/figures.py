@@ -34,7 +34,9 @@ def warehouse_dump(path: Path) -> dict[str, list[str]]:
             t
             for (t,) in con.execute(
                 "SELECT table_schema || '.' || table_name FROM information_schema.tables "
-                "WHERE table_type = 'BASE TABLE' ORDER BY 1"
+                "WHERE table_type = 'BASE TABLE' "
+                # the load's own bookkeeping (paths, load times) is not warehouse data
+                "AND table_schema || '.' || table_name <> 'raw.loaded_files' ORDER BY 1"
             ).fetchall()
         ]
         return {

@@ -20,8 +20,8 @@ from tests.faults.runner import cli_env, run_cli, run_until
 STAGE_MARKERS = {
     "download": "fetching",  # pipeline.edgar.download: '<T>: fetching N 10-K filing(s)'
     "parse": "parsed ",  # 'parsed N/N filings' (the wedge of issue 8 was right after it)
-    "load": "loading Parquet into",
-    "checks": "accessions staged",  # the load has committed; checks and marts run next
+    "load": "building the next snapshot",
+    "checks": "serving snapshot",  # the snapshot is served; checks run next
 }
 
 

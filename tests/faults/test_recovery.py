@@ -48,7 +48,7 @@ def test_sigterm_while_waiting_for_the_warehouse_lock_stops_the_run(corpus, tmp_
     lock = os.open(data / "warehouse.duckdb.lock", os.O_RDWR)
     fcntl.flock(lock, fcntl.LOCK_EX)  # another writer holds the warehouse
     try:
-        stopped = run_until("loading Parquet into", env, sig=signal.SIGTERM, delay=2.0)
+        stopped = run_until("building the next snapshot", env, sig=signal.SIGTERM, delay=2.0)
     finally:
         os.close(lock)
     assert stopped.returncode == 130, stopped.output[-3000:]

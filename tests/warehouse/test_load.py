@@ -1,4 +1,4 @@
-"""Loading: idempotent re-runs, replace by accession, atomic failure, killed load, lock."""
+"""Loading: idempotent re-runs, replace by accession, atomic failure, killed load, one builder."""
 
 from __future__ import annotations
 
@@ -15,23 +15,26 @@ import pytest
 
 from pipeline.config import REPO_ROOT
 from pipeline.warehouse import (
+    SnapshotStore,
     WarehouseLockTimeout,
     load_warehouse,
     read_connection,
     row_counts,
-    write_connection,
 )
+from pipeline.warehouse.lock import warehouse_lock
 from tests.warehouse.conftest import Loaded
 from tests.warehouse.fixtures import amzn_q3_2024, base_filings, write_fixture
 from tests.warehouse.helpers import M
 
 
 def dump(warehouse: Path) -> dict[str, list[tuple]]:
-    """Every row of every table in raw, core and marts, in a stable order."""
+    """Every row of every table in raw, core and marts, in a stable order (without the
+    load's own bookkeeping, raw.loaded_files, whose paths and times differ by design)."""
     with read_connection(warehouse) as con:
         return {
             name: con.execute(f"SELECT * FROM {name} ORDER BY ALL").fetchall()
             for name in row_counts(con)
+            if name != "raw.loaded_files"
         }
 
 
@@ -92,33 +95,57 @@ def test_accessions_that_leave_the_catalog_are_dropped(tmp_path: Path) -> None:
 
 
 def test_a_catalog_accession_without_its_files_keeps_its_rows(loaded: Loaded) -> None:
-    before = dump(loaded.warehouse)
+    add_new_filing(loaded)
     for directory in (loaded.fixture.facts_dir, loaded.fixture.line_items_dir):
-        (directory / "ticker=WMT" / "WM-25-K.parquet").unlink()
+        (directory / "ticker=WMT" / "WM-25-K.parquet").unlink()  # loaded before: kept
+        (directory / "ticker=AMZN" / "AM-24-Q3.parquet").unlink()  # never loaded: missing
+    before = dump(loaded.warehouse)
     result = load_warehouse(loaded.warehouse, loaded.inputs)
-    assert dump(loaded.warehouse) == before
+    after = dump(loaded.warehouse)
+    assert after["raw.line_items"] == before["raw.line_items"]  # WM-25-K's rows are kept
     assert {(m.dataset, m.accession_number) for m in result.missing} == {
-        ("facts", "WM-25-K"),
-        ("line_items", "WM-25-K"),
+        ("facts", "AM-24-Q3"),
+        ("line_items", "AM-24-Q3"),
     }
     assert result.rejected == ()
-    assert result.accessions_staged == {"catalog": 19, "facts": 18, "line_items": 18}
+    assert result.accessions_staged == {"catalog": 20, "facts": 0, "line_items": 0}
+
+
+def test_a_load_with_nothing_new_stages_no_file(loaded: Loaded) -> None:
+    """Recorded accessions are not read again: the files may even be gone."""
+    for directory in (loaded.fixture.facts_dir, loaded.fixture.line_items_dir):
+        for path in directory.rglob("*.parquet"):
+            path.unlink()
+    result = load_warehouse(loaded.warehouse, loaded.inputs)
+    assert result.incremental
+    assert result.accessions_staged == {"catalog": 19, "facts": 0, "line_items": 0}
+    assert result.missing == () and result.row_counts["raw.line_items"] == 59
 
 
 def test_a_file_that_does_not_verify_is_reported_and_not_loaded(
     loaded: Loaded, caplog: pytest.LogCaptureFixture
 ) -> None:
-    before = dump(loaded.warehouse)
-    target = loaded.fixture.line_items_dir / "ticker=WMT" / "WM-25-K.parquet"
+    add_new_filing(loaded)
+    target = loaded.fixture.line_items_dir / "ticker=AMZN" / "AM-24-Q3.parquet"
     other = loaded.fixture.line_items_dir / "ticker=AMZN" / "AM-24-Q1.parquet"
+    good = target.read_bytes()
     target.write_bytes(other.read_bytes())  # another filing's rows under this name
     with caplog.at_level("WARNING", logger="pipeline.warehouse"):
         result = load_warehouse(loaded.warehouse, loaded.inputs)
-    assert dump(loaded.warehouse) == before  # WM-25-K keeps its rows; nothing doubled
-    assert [(r.dataset, r.accession_number) for r in result.rejected] == [("line_items", "WM-25-K")]
-    assert "names accession AM-24-Q1, not WM-25-K" in result.rejected[0].reason
-    lines = [r.getMessage() for r in caplog.records if "WM-25-K" in r.getMessage()]
+    rejected = [(r.dataset, r.accession_number) for r in result.rejected]
+    assert rejected == [("line_items", "AM-24-Q3")]
+    assert "names accession AM-24-Q1, not AM-24-Q3" in result.rejected[0].reason
+    lines = [r.getMessage() for r in caplog.records if "AM-24-Q3" in r.getMessage()]
     assert len(lines) == 1 and str(target) in lines[0] and "\n" not in lines[0]
+    with read_connection(loaded.warehouse) as con:
+        per_table = [
+            con.execute(f"SELECT count(*) FROM {t} WHERE accession_number = 'AM-24-Q3'").fetchall()
+            for t in ("raw.facts", "raw.line_items")
+        ]
+    assert per_table == [[(6,)], [(0,)]]  # nothing doubled, nothing of AM-24-Q1 under Q3
+    target.write_bytes(good)  # the next load takes in the good file (not recorded yet)
+    again = load_warehouse(loaded.warehouse, loaded.inputs)
+    assert again.accessions_staged["line_items"] == 1 and again.rejected == ()
 
 
 @pytest.mark.parametrize(
@@ -135,6 +162,7 @@ def test_failing_statement_midway_leaves_previous_state(loaded: Loaded, failing_
     with pytest.raises(duckdb.CatalogException):
         load_warehouse(loaded.warehouse, loaded.inputs, on_step=inject)
     assert dump(loaded.warehouse) == before
+    assert list(SnapshotStore(loaded.warehouse).directory.glob("*.building*")) == []
     load_warehouse(loaded.warehouse, loaded.inputs)  # and the next load works
     assert dump(loaded.warehouse) != before
 
@@ -181,15 +209,19 @@ def test_load_killed_midway_leaves_previous_state(loaded: Loaded) -> None:
         proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
     assert dump(loaded.warehouse) == before
+    store = SnapshotStore(loaded.warehouse)
+    assert len(list(store.directory.glob("*.building"))) == 1  # what the killed build left
     load_warehouse(loaded.warehouse, loaded.inputs, lock_timeout_s=10)  # lock was released
+    assert list(store.directory.glob("*.building*")) == []  # and the leftover is gone
     with read_connection(loaded.warehouse) as con:
         assert con.execute(
             "SELECT count(*) FROM raw.filings WHERE accession_number = 'AM-24-Q3'"
         ).fetchall() == [(1,)]
 
 
-def test_one_writer_at_a_time(loaded: Loaded) -> None:
-    with write_connection(loaded.warehouse), pytest.raises(WarehouseLockTimeout):
+def test_one_builder_at_a_time(loaded: Loaded) -> None:
+    hold_lock = warehouse_lock(loaded.warehouse, exclusive=True, timeout_s=5)
+    with hold_lock, pytest.raises(WarehouseLockTimeout):
         load_warehouse(loaded.warehouse, loaded.inputs, lock_timeout_s=0.2)
 
     errors: list[BaseException] = []
@@ -197,7 +229,7 @@ def test_one_writer_at_a_time(loaded: Loaded) -> None:
 
     def hold() -> None:
         try:
-            with write_connection(loaded.warehouse):
+            with warehouse_lock(loaded.warehouse, exclusive=True, timeout_s=5):
                 release.wait(5)
         except BaseException as exc:  # pragma: no cover - surfaced below
             errors.append(exc)
@@ -219,9 +251,9 @@ HOLD_WRITER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from pipeline.warehouse import write_connection
+    from pipeline.warehouse.lock import warehouse_lock
 
-    with write_connection(Path(sys.argv[1])):
+    with warehouse_lock(Path(sys.argv[1]), exclusive=True):
         print("HOLDING", flush=True)
         time.sleep(120)
     """

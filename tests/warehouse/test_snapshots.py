@@ -1,0 +1,221 @@
+"""Served snapshots: readers never wait for a load, loads never wait for readers, rollback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.config import REPO_ROOT
+from pipeline.warehouse import (
+    NoSnapshotError,
+    SnapshotStore,
+    WarehouseBusyError,
+    load_warehouse,
+    read_connection,
+)
+from tests.warehouse.conftest import Loaded
+from tests.warehouse.fixtures import amzn_q3_2024, base_filings, write_fixture
+
+Q3 = "SELECT count(*) FROM raw.filings WHERE accession_number = 'AM-24-Q3'"
+
+# A user's idle `duckdb` session: opens the path read-write, then runs what stdin says.
+SESSION = textwrap.dedent(
+    """
+    import sys, duckdb
+    con = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == "ro")
+    print(con.execute("SELECT count(*) FROM raw.filings").fetchone()[0], flush=True)
+    for line in sys.stdin:
+        try:
+            print(con.execute(line).fetchall(), flush=True)
+        except duckdb.Error as exc:
+            print("ERROR", exc, flush=True)
+    con.close()
+    """
+)
+
+
+class Session:
+    """Another process holding the warehouse open, as a `duckdb` CLI or a notebook would."""
+
+    def __init__(self, path: Path, mode: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", SESSION, str(path), mode],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.filings = int(self.proc.stdout.readline())
+
+    def run(self, sql: str) -> str:
+        self.proc.stdin.write(sql + "\n")
+        self.proc.stdin.flush()
+        return self.proc.stdout.readline().strip()
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+
+def add_new_filing(loaded: Loaded) -> None:
+    write_fixture(loaded.fixture.catalog_path.parents[1], [*base_filings(), amzn_q3_2024()])
+
+
+def q3_rows(path: Path) -> int:
+    with read_connection(path) as con:
+        return con.execute(Q3).fetchone()[0]
+
+
+def test_the_served_path_links_to_a_generation_and_the_previous_one_is_kept(loaded: Loaded):
+    store = SnapshotStore(loaded.warehouse)
+    first = store.served()
+    assert loaded.warehouse.is_symlink() and first.parent == store.directory
+    assert store.previous() is None
+    add_new_filing(loaded)
+    result = load_warehouse(loaded.warehouse, loaded.inputs)
+    assert result.incremental and result.snapshot == store.served() != first
+    assert result.accessions_staged == {"catalog": 20, "facts": 1, "line_items": 1}
+    assert store.previous() == first
+    assert store.stamp(result.snapshot).row_counts["raw.filings"] == 20
+
+
+@pytest.mark.parametrize("mode", ["ro", "rw"])
+def test_a_load_neither_waits_for_nor_disturbs_an_open_session(loaded: Loaded, mode: str):
+    """A read-only reader and an idle read-write `duckdb` session: the load goes through at
+    once, the session keeps its snapshot, and a new reader sees the new data."""
+    session = Session(loaded.warehouse, mode)
+    try:
+        add_new_filing(loaded)
+        started = time.monotonic()
+        load_warehouse(loaded.warehouse, loaded.inputs, lock_timeout_s=5)
+        assert time.monotonic() - started < 30
+        assert session.run(Q3) == "[(0,)]"  # its snapshot, consistent until it reconnects
+        assert q3_rows(loaded.warehouse) == 1  # a new reader sees the new load
+    finally:
+        session.close()
+
+
+def test_an_old_session_that_writes_leaves_its_wal_beside_its_own_generation(loaded: Loaded):
+    """DuckDB resolves the served link: the WAL of a session on an old generation never sits
+    beside the served path, where the next reader would try to replay it."""
+    session = Session(loaded.warehouse, "rw")
+    store = SnapshotStore(loaded.warehouse)
+    old = store.served()
+    try:
+        add_new_filing(loaded)
+        load_warehouse(loaded.warehouse, loaded.inputs)
+        assert session.run("CREATE TABLE main.scratch AS SELECT 42 AS answer") == "[(1,)]"
+        assert old.with_name(old.name + ".wal").exists()  # beside the old generation
+        assert not loaded.warehouse.with_name(loaded.warehouse.name + ".wal").exists()
+        assert q3_rows(loaded.warehouse) == 1  # the served snapshot opens and reads
+        load_warehouse(loaded.warehouse, loaded.inputs)  # the held generation is not pruned
+        assert old.exists()
+    finally:
+        session.close()
+    load_warehouse(loaded.warehouse, loaded.inputs)
+    assert not old.exists()  # once free, neither served nor previous: pruned
+
+
+def test_a_session_holding_the_served_snapshot_read_write_is_one_line_for_readers(
+    loaded: Loaded,
+):
+    session = Session(loaded.warehouse, "rw")
+    try:
+        with pytest.raises(WarehouseBusyError) as raised, read_connection(loaded.warehouse):
+            pass
+        message = str(raised.value)
+        assert "\n" not in message and f"pid {session.proc.pid}" in message
+        assert "read-only" in message
+        add_new_filing(loaded)
+        load_warehouse(loaded.warehouse, loaded.inputs, lock_timeout_s=5)  # not blocked
+        assert q3_rows(loaded.warehouse) == 1
+    finally:
+        session.close()
+
+
+def test_a_snapshot_changed_by_a_user_is_not_built_upon(loaded: Loaded):
+    with duckdb.connect(str(loaded.warehouse)) as con:  # a user writes into the served file
+        con.execute("CREATE TABLE main.notes AS SELECT 'mine' AS note")
+        con.execute("DELETE FROM raw.line_items")
+    result = load_warehouse(loaded.warehouse, loaded.inputs)
+    assert not result.incremental  # rebuilt from the lake
+    assert result.row_counts["raw.line_items"] == 59
+    with read_connection(loaded.warehouse) as con:
+        names = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert "notes" not in names
+
+
+def test_a_damaged_served_snapshot_is_rebuilt_from_the_lake(loaded: Loaded):
+    store = SnapshotStore(loaded.warehouse)
+    served = store.served()
+    stat = served.stat()
+    with served.open("r+b") as handle:  # damage every block after the headers, same size
+        handle.seek(3 * 4096)
+        handle.write(os.urandom(stat.st_size - 3 * 4096))
+    os.utime(served, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # as if bits rotted
+    assert store.pristine_base() == served
+    result = load_warehouse(loaded.warehouse, loaded.inputs)
+    assert not result.incremental and result.row_counts["raw.line_items"] == 59
+    assert store.previous() != served  # a damaged snapshot is no rollback target
+
+
+def test_rollback_serves_the_previous_snapshot_and_again_rolls_forward(loaded: Loaded):
+    store = SnapshotStore(loaded.warehouse)
+    with pytest.raises(NoSnapshotError, match="no previous snapshot"):
+        store.rollback()
+    add_new_filing(loaded)
+    load_warehouse(loaded.warehouse, loaded.inputs)
+    assert q3_rows(loaded.warehouse) == 1
+    store.rollback()
+    assert q3_rows(loaded.warehouse) == 0
+    store.rollback()
+    assert q3_rows(loaded.warehouse) == 1
+    store.rollback()
+    result = load_warehouse(loaded.warehouse, loaded.inputs)  # builds on what is served
+    assert result.incremental and result.accessions_staged["line_items"] == 1
+    assert q3_rows(loaded.warehouse) == 1
+
+
+def test_the_rollback_command(tmp_path: Path, loaded: Loaded):
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("EDGAR_")},
+        "EDGAR_DATA_DIR": str(loaded.warehouse.parent),
+    }
+    command = [sys.executable, "-m", "pipeline", "rollback", "--timeout", "5"]
+    refused = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+    assert refused.returncode == 1 and "no previous snapshot" in refused.stderr
+    assert refused.stderr.count("\n") == 1
+    add_new_filing(loaded)
+    load_warehouse(loaded.warehouse, loaded.inputs)
+    done = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("serving ") and q3_rows(loaded.warehouse) == 0
+
+
+def test_a_warehouse_from_before_snapshots_is_adopted_as_the_previous(tmp_path: Path):
+    paths = write_fixture(tmp_path / "parquet", base_filings())
+    from tests.warehouse.conftest import inputs_for
+
+    plain = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(plain)) as con:
+        con.execute("CREATE TABLE main.legacy AS SELECT 1 AS x")
+    load_warehouse(plain, inputs_for(paths))
+    store = SnapshotStore(plain)
+    assert plain.is_symlink() and store.previous() is not None
+    with duckdb.connect(str(store.previous()), read_only=True) as con:
+        assert con.execute("SELECT x FROM main.legacy").fetchall() == [(1,)]
+
+
+def test_a_reader_before_the_first_load_is_told_to_run_it(tmp_path: Path):
+    missing = tmp_path / "warehouse.duckdb"
+    with (
+        pytest.raises(NoSnapshotError, match="run `edgar-pipeline run` first"),
+        read_connection(missing),
+    ):
+        pass
