@@ -159,7 +159,8 @@ def build_catalog_asset(companies: Sequence[str]) -> AssetsDefinition:
         table = build_catalog(
             resolved.landing_dir, resolved.companies, previous=resolved.catalog_path
         )
-        write_catalog(table, resolved.catalog_path)  # under its lock; keeps parse_failed
+        # under its lock; keeps parse_failed
+        write_catalog(table, resolved.catalog_path, lock_path=resolved.catalog_lock_path)
         context.log.info(f"catalogued {table.num_rows} filings at {resolved.catalog_path}")
         known = set(context.instance.get_dynamic_partitions(FILINGS.name))
         catalog = {row["accession_number"]: row for row in table.to_pylist()}

@@ -24,7 +24,14 @@ from pipeline.edgar.catalog import record_parse_outcomes
 from pipeline.metadata import column_schema, failure_check_metadata
 from pipeline.resources import PipelineSettings
 from pipeline.xbrl import PARSER_VERSION, datasets
-from pipeline.xbrl.datasets import CURRENT_BY_FOOTERS, current_by, parse_filing, read_catalog
+from pipeline.xbrl.datasets import (
+    CURRENT_BY_FOOTERS,
+    FileCheck,
+    current_by,
+    parse_filing,
+    present_files,
+    read_catalog,
+)
 from pipeline.xbrl.schema import FILING_FACT_SCHEMA, LINE_ITEM_SCHEMA
 
 GROUP = "xbrl"
@@ -119,6 +126,7 @@ def parsed_filings(context: AssetExecutionContext, config: ParseConfig, settings
     catalog = read_catalog(resolved)
     keys = context.partition_keys
     forced = config.reparse or reparse_forced(context.run.tags)
+    exists = present_files(resolved)  # a stat per file, or one listing of an object store
     if forced:
         context.log.info(f"re-parsing every filing of the range ({len(keys)}), changed or not")
     parsed: list[str] = []
@@ -128,7 +136,7 @@ def parsed_filings(context: AssetExecutionContext, config: ParseConfig, settings
     footers_checked: list[str] = []  # unchanged, known from their footers: to record
     for number, accession in enumerate(keys, start=1):
         filing = catalog.get(accession)
-        facts_meta, items_meta = _outcome(resolved, filing, forced)
+        facts_meta, items_meta = _outcome(resolved, filing, forced, exists)
         outcome = facts_meta["outcome"]
         if outcome == "failed":
             failed[accession] = facts_meta["error"]
@@ -163,6 +171,7 @@ def parsed_filings(context: AssetExecutionContext, config: ParseConfig, settings
             parse_failures,
             current,
             parser_version=datasets.PARSER_VERSION,
+            lock_path=resolved.catalog_lock_path,
         )
     if footers_checked:
         context.log.info(
@@ -199,7 +208,7 @@ def parsed_filings(context: AssetExecutionContext, config: ParseConfig, settings
 
 
 def _outcome(
-    settings: Settings, filing: dict | None, forced: bool
+    settings: Settings, filing: dict | None, forced: bool, exists: FileCheck
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Skip, parse or fail one filing; the metadata of its facts and line-items partitions.
 
@@ -210,7 +219,7 @@ def _outcome(
     if filing.get("status") == "download_failed":
         return _failed(f"not downloaded: {filing.get('error')}")
     try:
-        how = None if forced else current_by(settings, filing)
+        how = None if forced else current_by(settings, filing, exists)
         if how is not None:
             return {"outcome": "unchanged", "current_by": how}, {"outcome": "unchanged"}
         done = parse_filing(settings, filing)

@@ -202,8 +202,9 @@ def cmd_dev(settings: Settings, args: argparse.Namespace) -> int:
 def _print_counts(settings: Settings, loaded: dict[str, int] | None) -> None:
     from pipeline.status import company_status
 
+    rows = company_status(settings, loaded)  # before the header: it may raise (one line)
     print(f"{'company':<12}{'downloaded':>12}{'parsed':>10}{'loaded':>10}{'failed':>10}")
-    for row in company_status(settings, loaded):
+    for row in rows:
         shown = "-" if row.loaded is None else row.loaded
         print(f"{row.company:<12}{row.downloaded:>12}{row.parsed:>10}{shown:>10}{row.failed:>10}")
 
@@ -213,13 +214,16 @@ def cmd_status(settings: Settings, args: argparse.Namespace, *, verify: bool = T
     filing that failed (exit 1 when there is one, or when the warehouse or the catalog
     cannot be read)."""
     from pipeline.edgar.catalog import CatalogUnreadableError
+    from pipeline.lake import LakeUnavailableError
 
     print(f"data folder: {settings.data_dir}")
+    if not settings.lake_is_local:
+        print(f"Parquet lake: {settings.parquet_dir}")
     try:
         if not _print_warehouse_status(settings, verify):
             return 1
         return 1 if _print_failed_filings(settings) else 0
-    except CatalogUnreadableError as exc:
+    except (CatalogUnreadableError, LakeUnavailableError) as exc:
         print(exc, file=sys.stderr)
         return 1
 

@@ -5,7 +5,9 @@ range) and is checked here, in one place: :meth:`Settings.from_env` parses each 
 text (:func:`parse_setting`) and ``Settings.__post_init__`` checks every value, so settings
 built any other way (the Dagster resource, tests) get the same checks. A bad value raises
 :class:`ConfigError`, one line naming the variable, the value and what is accepted.
-Nothing here imports Dagster. Paths of generated data all live under one data folder.
+Nothing here imports Dagster. Generated data lives under one local data folder, except the
+Parquet lake, which ``EDGAR_LAKE`` may put elsewhere (a local path, or an object store URI:
+:mod:`pipeline.lake`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,14 @@ from datetime import date
 from pathlib import Path
 
 from pipeline.identifiers import UnsafeIdentifierError, check_cik, check_ticker
+from pipeline.lake import (
+    LakePath,
+    LakeUriError,
+    location_text,
+    mask_uri,
+    parse_lake,
+    parse_location,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,6 +42,7 @@ SEC_MAX_REQUESTS_PER_SECOND = 10  # SEC's fair-access limit; exceeding it gets a
 # Settings field -> its environment variable (the name every error message uses).
 ENV_VARS = {
     "data_dir": "EDGAR_DATA_DIR",
+    "lake": "EDGAR_LAKE",
     "companies": "EDGAR_COMPANIES",
     "forms": "EDGAR_FORMS",
     "earliest_filing_date": "EDGAR_EARLIEST_FILING_DATE",
@@ -166,6 +177,7 @@ def _parse_path(name: str, text: str) -> Path:
 
 _PARSERS: dict[str, Callable[[str, str], object]] = {
     "data_dir": _parse_path,
+    "lake": lambda name, text: text,  # a path or a URI: checked by Settings (_check_lake)
     "companies": _parse_list,
     "forms": _parse_list,
     "earliest_filing_date": _parse_date,
@@ -195,9 +207,9 @@ def _check_number(name: str, value: object) -> None:
         raise ConfigError(f"{var}={value!r} is out of range: {spec.accepted}")
 
 
-def _check_data_dir(path: Path) -> None:
-    """The data folder, or its nearest existing parent, must be a folder (it is created later)."""
-    var = ENV_VARS["data_dir"]
+def _check_data_dir(path: Path, var: str = ENV_VARS["data_dir"]) -> None:
+    """The data folder (or a local lake), or its nearest existing parent, must be a folder
+    (it is created later)."""
     try:
         for candidate in (path, *path.parents):
             if candidate.exists():
@@ -213,6 +225,22 @@ def _check_data_dir(path: Path) -> None:
             f"{var}={str(path)!r} cannot be checked ({exc.strerror}): point {var} at a folder "
             "you can read"
         ) from None
+
+
+def _check_lake(value: object) -> str | None:
+    """The lake setting normalised (a resolved local path, or a URI checked without network),
+    or None for the default (``<data>/parquet``)."""
+    text = str(value).strip() if value is not None else ""
+    if not text:
+        return None
+    var = ENV_VARS["lake"]
+    try:
+        root = parse_lake(text)
+    except LakeUriError as exc:
+        raise ConfigError(f"{var}={mask_uri(text)!r} {exc}") from None
+    if isinstance(root, Path):
+        _check_data_dir(root, var)
+    return location_text(root)
 
 
 @dataclass(frozen=True)
@@ -245,6 +273,8 @@ class Settings:
     """
 
     data_dir: Path = field(default_factory=lambda: REPO_ROOT / "data")
+    # The Parquet lake's root: a local path or an object store URI; None: <data_dir>/parquet.
+    lake: str | None = None
     companies: tuple[str, ...] = DEFAULT_COMPANIES
     forms: tuple[str, ...] = DEFAULT_FORMS
     earliest_filing_date: date = DEFAULT_EARLIEST_FILING_DATE
@@ -285,6 +315,7 @@ class Settings:
             )
         self._set("data_dir", Path(self.data_dir))
         _check_data_dir(self.data_dir)
+        self._set("lake", _check_lake(self.lake))
 
     def _set(self, name: str, value: object) -> None:
         object.__setattr__(self, name, value)
@@ -356,16 +387,22 @@ class Settings:
             return ContactIdentity("edgar-warehouse offline mirror", "offline@localhost.invalid")
         return ContactIdentity(self.contact_company, self.contact_email)
 
-    # Locations of generated data, all under data_dir.
+    # Locations of generated data: under data_dir, except the Parquet lake (EDGAR_LAKE).
     @property
     def landing_dir(self) -> Path:
         """Where sec-edgar-downloader's ``sec-edgar-filings/`` tree lives."""
         return self.data_dir / "landing"
 
     @property
-    def parquet_dir(self) -> Path:
-        """Root of the Parquet datasets (catalog, facts, line items)."""
-        return self.data_dir / "parquet"
+    def parquet_dir(self) -> LakePath:
+        """Root of the Parquet lake (catalog, facts, line items): ``EDGAR_LAKE``, by default
+        ``<data_dir>/parquet``; a :class:`pathlib.Path`, or an object store location."""
+        return parse_location(self.lake) if self.lake else self.data_dir / "parquet"
+
+    @property
+    def lake_is_local(self) -> bool:
+        """Whether the Parquet lake is on the local filesystem."""
+        return isinstance(self.parquet_dir, Path)
 
     @property
     def warehouse_path(self) -> Path:
@@ -383,16 +420,25 @@ class Settings:
         return self.data_dir / "charts"
 
     @property
-    def catalog_path(self) -> Path:
+    def catalog_path(self) -> LakePath:
         """The filings catalog: one row per downloaded filing."""
         return self.parquet_dir / "catalog" / "filings.parquet"
 
     @property
-    def facts_dir(self) -> Path:
+    def catalog_lock_path(self) -> Path:
+        """The local file lock every write of the catalog holds: beside a local catalog; in
+        ``<data_dir>/state/`` for a lake on an object store (one deployment writes a lake)."""
+        catalog = self.catalog_path
+        if isinstance(catalog, Path):
+            return catalog.with_name(f"{catalog.name}.lock")
+        return self.data_dir / "state" / "lake-catalog.lock"
+
+    @property
+    def facts_dir(self) -> LakePath:
         """Facts dataset: ``ticker=<T>/<accession>.parquet``, one file per filing."""
         return self.parquet_dir / "facts"
 
     @property
-    def line_items_dir(self) -> Path:
+    def line_items_dir(self) -> LakePath:
         """Line-items dataset: ``ticker=<T>/<accession>.parquet``, one file per filing."""
         return self.parquet_dir / "line_items"

@@ -99,3 +99,23 @@ def contained_path(base: Path | str, *parts: str, source: str = "") -> Path:
     if not inside or any(Path(p).is_absolute() for p in parts):
         raise _refuse("path", str(joined), source, f"it does not stay inside {root}")
     return joined
+
+
+def contained_key(prefix: str, *parts: str, source: str = "") -> str:
+    """An object-store key: ``prefix`` joined with ``parts`` by ``/``, each part checked.
+
+    The key-space twin of :func:`contained_path` (an object store resolves nothing, so the
+    check is on the text): a part that is empty, absolute, or has an empty, ``.`` or ``..``
+    segment, a backslash or a control character is refused, so the key stays below
+    ``prefix``.
+    """
+    for part in parts:
+        segments = part.split("/") if isinstance(part, str) else [""]
+        bad = not isinstance(part, str) or any(
+            s in ("", ".", "..") or "\\" in s or any(ord(c) < 32 for c in s) for s in segments
+        )
+        if bad:
+            joined = "/".join(str(p) for p in (prefix, *parts) if p)
+            below = repr(prefix) if prefix else "the lake's root"
+            raise _refuse("object key", joined, source, f"it does not stay below {below}")
+    return "/".join(p for p in (prefix, *parts) if p)

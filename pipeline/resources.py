@@ -15,6 +15,7 @@ class PipelineSettings(ConfigurableResource):
     """What to track and where data lives; defaults come from the environment (README)."""
 
     data_dir: str
+    lake: str | None = None  # EDGAR_LAKE: a local path or an object store URI (no secrets)
     companies: list[str]
     forms: list[str]
     earliest_filing_date: str

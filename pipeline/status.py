@@ -28,9 +28,10 @@ def _catalog_rows(settings: Settings) -> list[dict]:
 def company_status(settings: Settings, loaded: dict[str, int] | None) -> list[CompanyStatus]:
     """Counts per company: one row per company in the catalog (aliases are one company),
     plus a zero row for a configured company with no filings catalogued at all."""
-    from pipeline.xbrl.datasets import filing_file
+    from pipeline.xbrl.datasets import filing_file, present_files
 
     rows = _catalog_rows(settings)
+    exists = present_files(settings)  # a stat each; one listing of a lake on an object store
     ticker_of = {r["cik"]: r["ticker"] for r in rows} | {r["ticker"]: r["ticker"] for r in rows}
     # Configured order (an alias maps to its company), then anything else catalogued.
     names = [ticker_of.get(c, c) for c in settings.companies]
@@ -46,7 +47,7 @@ def company_status(settings: Settings, loaded: dict[str, int] | None) -> list[Co
                     1
                     for r in mine
                     if r["status"] == "landed"
-                    and filing_file(settings.facts_dir, ticker, r["accession_number"]).is_file()
+                    and exists(filing_file(settings.facts_dir, ticker, r["accession_number"]))
                 ),
                 failed=sum(1 for r in mine if r["status"] != "landed"),
                 loaded=None if loaded is None else loaded.get(ticker, 0),

@@ -11,8 +11,10 @@ instead of reading every manifest again.
 The parse step marks its outcomes with :func:`record_parse_outcomes`, and records what each
 filing's Parquet files were parsed from (``parsed_sha256``, ``parser_version``), so the
 next run decides "unchanged" from the catalog alone. Every write of the catalog file holds
-a file lock beside it, so concurrent runs do not lose each other's updates, and happens
-only when the rows change: a run with nothing new leaves the file as it was.
+a local file lock (beside it, or in the data folder when the lake is on an object store),
+so concurrent runs do not lose each other's updates, and happens only when the rows change:
+a run with nothing new leaves the file as it was. The file is read and written through
+:mod:`pipeline.lake`, so the catalog can live on an object store.
 """
 
 from __future__ import annotations
@@ -23,9 +25,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 
+from pipeline import lake
 from pipeline.edgar.landing import (
     ROOT_FOLDER,
     SUBMISSION_FILE,
@@ -41,7 +43,7 @@ from pipeline.edgar.outcomes import (
     outcome_for,
 )
 from pipeline.identifiers import UnsafeIdentifierError, check_accession, contained_path
-from pipeline.parquet_io import write_parquet_atomically
+from pipeline.lake import LakePath
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +168,7 @@ def _as_built(row: dict) -> dict:
     }
 
 
-def _reusable(previous: Path, generations: str, failed: dict[str, dict]) -> list[dict] | None:
+def _reusable(previous: LakePath, generations: str, failed: dict[str, dict]) -> list[dict] | None:
     """The rows of the catalog at ``previous`` when a build now would give the same, else None.
 
     The same: it was built from these landing generations (nothing landed since, and no
@@ -193,7 +195,7 @@ def build_catalog(
     landing_dir: Path,
     companies: tuple[str, ...],
     state_dir: Path | None = None,
-    previous: Path | None = None,
+    previous: LakePath | None = None,
 ) -> pa.Table:
     """Catalog every filing of ``companies`` (as configured), newest first, one row each.
 
@@ -237,9 +239,16 @@ def build_catalog(
     return pa.Table.from_pylist(ordered, schema=schema)
 
 
-def _lock(catalog_path: Path, timeout_s: float):
-    catalog_path.parent.mkdir(parents=True, exist_ok=True)
-    path = catalog_path.with_name(f"{catalog_path.name}.lock")
+def _lock(catalog_path: LakePath, timeout_s: float, lock_path: Path | None):
+    """The catalog's lock: ``lock_path``, by default beside a local catalog file."""
+    if lock_path is None:
+        if not isinstance(catalog_path, Path):
+            raise ValueError(
+                f"{catalog_path}: a catalog on an object store needs a local lock_path"
+            )
+        lock_path = catalog_path.with_name(f"{catalog_path.name}.lock")
+    path = lock_path
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
         return FileLock(path).acquire(timeout=timeout_s)
     except Timeout as exc:
@@ -252,17 +261,17 @@ def _lock(catalog_path: Path, timeout_s: float):
 def _write_if_changed(
     rows: list[dict],
     previous: tuple[list[dict], str | None] | None,
-    catalog_path: Path,
+    catalog_path: LakePath,
     generations: str | None,
 ) -> bool:
     """Write ``rows`` (with the landing ``generations`` they were built from) unless the
     file holds them already (``previous``: what was read, None when unreadable); True when
     written."""
-    if previous == (rows, generations) and catalog_path.is_file():
+    if previous == (rows, generations) and lake.is_file(catalog_path):
         return False
     metadata = {GENERATIONS_KEY: generations} if generations else None
     schema = CATALOG_SCHEMA.with_metadata(metadata) if metadata else CATALOG_SCHEMA
-    write_parquet_atomically(pa.Table.from_pylist(rows, schema=schema), catalog_path)
+    lake.write_table(pa.Table.from_pylist(rows, schema=schema), catalog_path)
     return True
 
 
@@ -270,12 +279,12 @@ class CatalogUnreadableError(ValueError):
     """The catalog file exists but cannot be read (damaged); the next sync rebuilds it."""
 
 
-def _read(catalog_path: Path) -> tuple[list[dict], str | None]:
+def _read(catalog_path: LakePath) -> tuple[list[dict], str | None]:
     """The catalog's rows (see :func:`read_catalog_rows`) and its recorded generations."""
-    if not catalog_path.is_file():
+    if not lake.is_file(catalog_path):
         return [], None
     try:
-        table = pq.read_table(catalog_path)
+        table = lake.read_table(catalog_path)
     except (pa.ArrowException, OSError) as exc:
         raise CatalogUnreadableError(
             f"filings catalog {catalog_path} cannot be read ({str(exc).splitlines()[0]}): "
@@ -286,7 +295,7 @@ def _read(catalog_path: Path) -> tuple[list[dict], str | None]:
     return rows, generations.decode() if generations else None
 
 
-def read_catalog_rows(catalog_path: Path) -> list[dict]:
+def read_catalog_rows(catalog_path: LakePath) -> list[dict]:
     """The catalog's rows (empty when it does not exist yet).
 
     A catalog written before the ``status`` column existed reads as all ``landed``, one
@@ -297,7 +306,11 @@ def read_catalog_rows(catalog_path: Path) -> list[dict]:
 
 
 def write_catalog(
-    table: pa.Table, catalog_path: Path, lock_timeout_s: float = LOCK_TIMEOUT_S
+    table: pa.Table,
+    catalog_path: LakePath,
+    lock_timeout_s: float = LOCK_TIMEOUT_S,
+    *,
+    lock_path: Path | None = None,
 ) -> bool:
     """Replace the catalog file with ``table`` (from :func:`build_catalog`), under the lock.
 
@@ -305,10 +318,11 @@ def write_catalog(
     over: ``parse_failed`` and its reason (until a parse records otherwise), and
     ``parsed_sha256`` and ``parser_version``; a changed sha256 clears them. The file is
     written only when its rows (or the landing generations they were built from) change;
-    returns whether it was written.
+    returns whether it was written. ``lock_path``: the local lock (by default beside a local
+    catalog; required for a catalog on an object store, ``Settings.catalog_lock_path``).
     """
     generations = (table.schema.metadata or {}).get(GENERATIONS_KEY)
-    with _lock(catalog_path, lock_timeout_s):
+    with _lock(catalog_path, lock_timeout_s, lock_path):
         try:
             previous = _read(catalog_path)
         except CatalogUnreadableError as exc:  # derived data: rebuilt from the manifests
@@ -329,12 +343,13 @@ def write_catalog(
 
 
 def record_parse_outcomes(
-    catalog_path: Path,
+    catalog_path: LakePath,
     failures: Mapping[str, str],
     parsed: Mapping[str, str],
     *,
     parser_version: str,
     lock_timeout_s: float = LOCK_TIMEOUT_S,
+    lock_path: Path | None = None,
 ) -> bool:
     """Mark ``failures`` (accession -> reason) ``parse_failed`` and ``parsed`` ``landed``.
 
@@ -343,9 +358,10 @@ def record_parse_outcomes(
     (the PARSER_VERSION that wrote them). A failed filing keeps its record (its previous
     files stay). Updates the catalog file atomically and under its lock, only when a row
     changes; returns whether it was written. Rows whose download failed keep that status;
-    accessions not in the catalog are ignored (logged).
+    accessions not in the catalog are ignored (logged). ``lock_path`` as for
+    :func:`write_catalog`.
     """
-    with _lock(catalog_path, lock_timeout_s):
+    with _lock(catalog_path, lock_timeout_s, lock_path):
         previous, generations = _read(catalog_path)
         known = {r["accession_number"] for r in previous}
         if unknown := (set(failures) | set(parsed)) - known:

@@ -10,19 +10,25 @@ upgrade. Each such file is read at the path the catalog gives
 catalog row (accession, source sha256). A run with nothing new opens no file. Raw rows of
 accessions no longer in the catalog are deleted; a catalog accession whose file is missing
 or does not verify keeps the rows it already has.
+
+A local lake is read by DuckDB itself (``read_parquet`` of the explicit file list). A lake
+on an object store is read through :mod:`pipeline.lake` (pyarrow, its credentials) and
+inserted from Arrow, in batches of :data:`REMOTE_BATCH` files: DuckDB needs no httpfs and no
+credentials, and a snapshot stays self-contained.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
+from pipeline import lake
 from pipeline.edgar.catalog import CATALOG_SCHEMA, read_catalog_rows
+from pipeline.lake import LakePath
 from pipeline.warehouse.inputs import ParquetInputs
 from pipeline.warehouse.sql import SCHEMA, STAGING, run_sql_file, sql_literal
 from pipeline.xbrl import PARSER_VERSION
@@ -39,6 +45,8 @@ log = logging.getLogger(__name__)
 StepHook = Callable[[str, duckdb.DuckDBPyConnection], None]
 
 RAW_TABLES = ("raw.filings", "raw.facts", "raw.line_items", "raw.loaded_files")
+# Files of a lake on an object store read into memory and inserted at a time.
+REMOTE_BATCH = 64
 
 
 def _noop(_step: str, _con: duckdb.DuckDBPyConnection) -> None:
@@ -85,7 +93,7 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
         run_sql_file(con, name)
 
 
-def read_catalog_table(catalog_path: Path) -> pa.Table:
+def read_catalog_table(catalog_path: LakePath) -> pa.Table:
     """The catalog as Arrow, through the catalog's own reader (old catalogs read as landed;
     a damaged one is one line, :class:`~pipeline.edgar.catalog.CatalogUnreadableError`)."""
     return pa.Table.from_pylist(read_catalog_rows(catalog_path), schema=CATALOG_SCHEMA)
@@ -95,14 +103,15 @@ def read_catalog_table(catalog_path: Path) -> pa.Table:
 class StagedFile:
     """A verified per-filing file to load, and the key its rows are recorded under."""
 
-    path: str
+    path: str  # as recorded in raw.loaded_files (an object store URI without its query)
     accession_number: str
     source_sha256: str
     parser_version: str
+    location: LakePath
 
 
 def _files_to_stage(
-    con: duckdb.DuckDBPyConnection, dataset: str, dataset_dir: Path
+    con: duckdb.DuckDBPyConnection, dataset: str, dataset_dir: LakePath
 ) -> tuple[list[StagedFile], list[SkippedFile], list[SkippedFile]]:
     """(verified files, rejected, missing) of the staged catalog's new or changed accessions.
 
@@ -127,14 +136,14 @@ def _files_to_stage(
         except ValueError as exc:  # UnsafeIdentifierError: the path would leave the folder
             rejected.append(SkippedFile(dataset, accession, str(dataset_dir), str(exc)))
             continue
-        if not path.is_file():
+        if not lake.is_file(path):
             missing.append(SkippedFile(dataset, accession, str(path), "no such file"))
             continue
         filing = {"accession_number": accession, "sha256": sha256}
         reason = verify_filing_file(path, dataset, filing)
         if reason is None:
             version = read_filing_metadata(path).get("parser_version", "")
-            files.append(StagedFile(str(path), accession, sha256, version))
+            files.append(StagedFile(str(path), accession, sha256, version, path))
         else:
             rejected.append(SkippedFile(dataset, accession, str(path), reason))
     return files, rejected, missing
@@ -156,12 +165,32 @@ def _record_loaded(con: duckdb.DuckDBPyConnection, dataset: str, files: list[Sta
     )
 
 
+def _batches(files: list[StagedFile]) -> Iterator[list[StagedFile]]:
+    """``files`` in one batch when DuckDB reads them itself (local; an empty list too, so
+    the staging SQL still drops accessions gone from the catalog), else REMOTE_BATCH each."""
+    if all(lake.is_local(f.location) for f in files):
+        yield files
+        return
+    for start in range(0, len(files), REMOTE_BATCH):
+        yield files[start : start + REMOTE_BATCH]
+
+
 def _stage_files(
     con: duckdb.DuckDBPyConnection, view: str, table: str, files: list[StagedFile]
 ) -> None:
-    """A temp view over exactly ``files`` (an explicit list, never a glob)."""
+    """A temp view over exactly ``files`` (an explicit list, never a glob).
+
+    Local files are read by DuckDB; files on an object store are read with pyarrow
+    (:func:`pipeline.lake.read_table`) and registered as ``<view>_arrow``
+    (:func:`_unstage` drops both).
+    """
     if not files:  # nothing to replace: an empty view with the raw table's columns
         con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {table} LIMIT 0")
+        return
+    if not all(lake.is_local(f.location) for f in files):
+        tables = [lake.read_table(f.location) for f in files]
+        con.register(f"{view}_arrow", pa.concat_tables(tables, promote_options="permissive"))
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {view}_arrow")
         return
     listed = ", ".join(sql_literal(f.path) for f in files)
     # hive_partitioning=false: ticker is a column inside each file as well as in the path.
@@ -169,6 +198,12 @@ def _stage_files(
         f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM read_parquet([{listed}], "
         "hive_partitioning = false, union_by_name = true)"
     )
+
+
+def _unstage(con: duckdb.DuckDBPyConnection, view: str) -> None:
+    """Drop the view :func:`_stage_files` made (and the Arrow table behind it, if any)."""
+    con.execute(f"DROP VIEW {view}")
+    con.unregister(f"{view}_arrow")  # a no-op when nothing was registered
 
 
 def load_raw(
@@ -206,9 +241,10 @@ def load_raw(
         rejected += bad
         missing += absent
         view = f"stage_{dataset}"
-        _stage_files(con, view, f"raw.{dataset}", files)
-        run_sql_file(con, STAGING[dataset])
-        con.execute(f"DROP VIEW {view}")
+        for batch in _batches(files):
+            _stage_files(con, view, f"raw.{dataset}", batch)
+            run_sql_file(con, STAGING[dataset])
+            _unstage(con, view)
         _record_loaded(con, dataset, files)
         staged[dataset] = len(files)
         on_step(f"raw.{dataset}", con)

@@ -10,6 +10,7 @@ import duckdb
 from dagster import ConfigurableResource
 
 from pipeline.config import Settings
+from pipeline.lake import location_text, parse_location
 from pipeline.warehouse.connection import read_connection
 from pipeline.warehouse.inputs import ParquetInputs
 from pipeline.warehouse.load import Inspect, LoadResult, load_warehouse
@@ -34,9 +35,9 @@ class DuckDBWarehouse(ConfigurableResource):
         s = settings or Settings.from_env()
         return cls(
             path=str(s.warehouse_path),
-            catalog_path=str(s.catalog_path),
-            facts_dir=str(s.facts_dir),
-            line_items_dir=str(s.line_items_dir),
+            catalog_path=location_text(s.catalog_path),  # a path, or an object store URI
+            facts_dir=location_text(s.facts_dir),
+            line_items_dir=location_text(s.line_items_dir),
         )
 
     @property
@@ -46,7 +47,9 @@ class DuckDBWarehouse(ConfigurableResource):
     def inputs(self) -> ParquetInputs:
         """The Parquet datasets to load."""
         return ParquetInputs(
-            Path(self.catalog_path), Path(self.facts_dir), Path(self.line_items_dir)
+            parse_location(self.catalog_path),
+            parse_location(self.facts_dir),
+            parse_location(self.line_items_dir),
         )
 
     def load(self, *, full_refresh: bool = False, inspect: Inspect | None = None) -> LoadResult:

@@ -9,24 +9,25 @@ Parquet file says in its key-value metadata what it is and what it was parsed fr
 against the catalog. The catalog records the same (``parsed_sha256``, ``parser_version``)
 once a filing is parsed, so the parse step skips a filing whose files are already current
 from the catalog alone (:func:`current_by`), without opening them: a file is written once
-per key and never rewritten in place.
+per key and never rewritten in place. Files are read and written through :mod:`pipeline.lake`
+(a local folder, or an object store).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from pipeline import lake
 from pipeline.config import Settings
 from pipeline.edgar.catalog import read_catalog_rows
-from pipeline.identifiers import contained_path
-from pipeline.parquet_io import write_parquet_files_atomically
+from pipeline.lake import LakePath
 from pipeline.xbrl import PARSER_VERSION, NoXbrlError, parse_facts
 from pipeline.xbrl.line_items import resolve_line_items, with_filing_fields
 from pipeline.xbrl.schema import FACT_SCHEMA, FILING_FACT_SCHEMA, FILING_FIELDS
@@ -60,16 +61,34 @@ def filing_label(filing: dict) -> str:
     return f"{filing['ticker']} {filing['form']} {filing['accession_number']}"
 
 
-def dataset_dir(settings: Settings, dataset: str) -> Path:
-    """The folder of a per-filing dataset (``facts`` or ``line_items``)."""
+def dataset_dir(settings: Settings, dataset: str) -> LakePath:
+    """The folder (prefix) of a per-filing dataset (``facts`` or ``line_items``)."""
     return {"facts": settings.facts_dir, "line_items": settings.line_items_dir}[dataset]
 
 
-def filing_file(dataset_dir: Path, ticker: str, accession: str) -> Path:
-    """The Parquet file of one filing in a per-filing dataset; refused if it leaves the folder."""
-    return contained_path(
+def filing_file(dataset_dir: LakePath, ticker: str, accession: str) -> LakePath:
+    """The Parquet file of one filing in a per-filing dataset; refused (``ValueError``) if it
+    would leave the dataset's folder or key prefix (:func:`pipeline.lake.join`)."""
+    return lake.join(
         dataset_dir, f"ticker={ticker}", f"{accession}.parquet", source="the filings catalog"
     )
+
+
+# Whether a lake file exists: lake.is_file, or membership in one listing (present_files).
+FileCheck = Callable[[LakePath], bool]
+
+
+def present_files(settings: Settings) -> FileCheck:
+    """How the parse step and ``status`` tell whether a filing's file exists.
+
+    Locally a stat per file (:func:`pipeline.lake.is_file`). On an object store, one listing
+    of each dataset's prefix, made now (a request per 1,000 files), instead of a request per
+    file per run.
+    """
+    if settings.lake_is_local:
+        return lake.is_file
+    listed = {f for d in DATASETS for f in lake.list_files(dataset_dir(settings, d))}
+    return listed.__contains__
 
 
 def filing_metadata(dataset: str, filing: dict) -> dict[str, str]:
@@ -84,13 +103,12 @@ def filing_metadata(dataset: str, filing: dict) -> dict[str, str]:
     }
 
 
-def read_filing_metadata(path: Path) -> dict[str, str]:
+def read_filing_metadata(path: LakePath) -> dict[str, str]:
     """The key-value metadata of a Parquet file (footer only); ``{}`` when it has none."""
-    raw = pq.read_metadata(path).metadata or {}
-    return {k.decode(): v.decode() for k, v in raw.items() if k != b"ARROW:schema"}
+    return lake.read_metadata(path)
 
 
-def verify_filing_file(path: Path, dataset: str, filing: dict) -> str | None:
+def verify_filing_file(path: LakePath, dataset: str, filing: dict) -> str | None:
     """Why ``path`` is not the ``dataset`` file of the catalog row ``filing``; None if it is."""
     try:
         meta = read_filing_metadata(path)
@@ -133,11 +151,12 @@ def footers_are_current(settings: Settings, filing: dict) -> bool:
     return True
 
 
-def current_by(settings: Settings, filing: dict) -> str | None:
+def current_by(settings: Settings, filing: dict, exists: FileCheck = lake.is_file) -> str | None:
     """How a catalog row's two Parquet files are known to be current; None to parse it.
 
     None unless the row is ``landed`` (a ``parse_failed`` filing is always retried) with a
-    sha256 and both files exist (a stat each, to notice a deleted file). Then
+    sha256 and both files exist (``exists``: a stat each, to notice a deleted file, or
+    :func:`present_files`). Then
     :data:`CURRENT_BY_CATALOG` when the catalog records them parsed from this sha256 by the
     running ``PARSER_VERSION`` (``parsed_sha256``, ``parser_version``; no file is opened),
     None when it records anything else, and for a row without a record (a catalog written
@@ -148,9 +167,7 @@ def current_by(settings: Settings, filing: dict) -> str | None:
     if filing.get("status") != "landed" or not filing.get("sha256"):
         return None
     ticker, accession = filing["ticker"], filing["accession_number"]
-    if not all(
-        filing_file(dataset_dir(settings, d), ticker, accession).is_file() for d in DATASETS
-    ):
+    if not all(exists(filing_file(dataset_dir(settings, d), ticker, accession)) for d in DATASETS):
         return None
     recorded = filing.get("parsed_sha256"), filing.get("parser_version")
     if recorded != (None, None):
@@ -202,7 +219,8 @@ def parse_filing(settings: Settings, filing: dict) -> ParsedFiling:
     """Verify, parse and write the facts and line items of the filing of a catalog row.
 
     The landed file is read once and checked against the catalog (:func:`read_landed`);
-    both Parquet files are replaced together, or neither is. A filing that carries no
+    both Parquet files are replaced together, or neither is (on an object store each is one
+    upload, whole or not: see :func:`pipeline.lake.write_tables`). A filing that carries no
     XBRL at all (filed before XBRL was required) is written as empty datasets, with
     ``source_format`` "none". Raises ``ValueError`` naming the filing when it cannot be
     parsed (:class:`IntegrityError` when it changed since it landed), and
@@ -226,7 +244,7 @@ def parse_filing(settings: Settings, filing: dict) -> ParsedFiling:
         form=filing["form"],
         filing_date=filing["filing_date"],
     )
-    write_parquet_files_atomically(
+    lake.write_tables(
         [
             (_with_filing_columns(facts, filing), paths["facts"], filing_metadata("facts", filing)),
             (items, paths["line_items"], filing_metadata("line_items", filing)),

@@ -293,7 +293,7 @@ def test_a_filing_downloaded_again_with_a_new_sha256_is_reparsed_alone(lake):
 def test_a_filing_that_failed_to_parse_is_retried_on_the_next_run(lake, monkeypatch):
     keys = lake.partitions()
     victim = keys[0]
-    real_write = datasets.write_parquet_files_atomically
+    real_write = datasets.lake.write_tables
 
     def failing_write(files):
         if any(victim in str(path) for _, path, _ in files):
@@ -303,7 +303,7 @@ def test_a_filing_that_failed_to_parse_is_retried_on_the_next_run(lake, monkeypa
     # A forced re-parse of the victim fails: its files (still current) stay, and the
     # catalog says parse_failed.
     before = snapshot(lake.settings)
-    monkeypatch.setattr(datasets, "write_parquet_files_atomically", failing_write)
+    monkeypatch.setattr(datasets.lake, "write_tables", failing_write)
     result = lake.parse({**partition_range_tags(victim, victim), REPARSE_TAG: "true"})
     monkeypatch.undo()
     assert step_failures(result) == []
