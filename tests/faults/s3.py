@@ -28,6 +28,7 @@ CREDENTIALS = {
     "AWS_EC2_METADATA_DISABLED": "true",
 }
 _REQUEST = re.compile(r'"(GET|HEAD|PUT|POST|DELETE) (/[^ ]*) HTTP/[0-9.]+" (\d{3})')
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")  # werkzeug colours some statuses, even in a file
 
 
 class S3Unavailable(RuntimeError):
@@ -66,7 +67,7 @@ class S3Server:
 
     def requests(self, bucket: str, since: int = 0) -> list[tuple[str, str, int]]:
         """(method, path, status) of the requests to ``bucket`` logged after byte ``since``."""
-        text = self.log.read_bytes()[since:].decode("utf-8", "replace")
+        text = _ANSI.sub("", self.log.read_bytes()[since:].decode("utf-8", "replace"))
         return [
             (method, path, int(status))
             for method, path, status in _REQUEST.findall(text)

@@ -11,6 +11,7 @@ listing) is checked on the same server.
 
 from __future__ import annotations
 
+import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -66,6 +67,7 @@ class LakeRuns:
     data_dir: Path
     env: dict[str, str]
     first: CliRun
+    first_requests: list[tuple[str, str, int]]
     objects_after_first: dict[str, tuple[int, int]]
     second: CliRun
     second_requests: list[tuple[str, str, int]]
@@ -78,6 +80,7 @@ def runs(s3: S3Server, corpus: Path, tmp_path_factory: pytest.TempPathFactory) -
     data_dir = tmp_path_factory.mktemp("object-lake") / "data"
     env = cli_env(data_dir, corpus, EDGAR_LAKE=s3.lake_uri(bucket, "lake"), **CREDENTIALS)
     first = run_cli(["run"], env)
+    first_requests = s3.requests(bucket)
     after_first = _keys(s3, bucket, "lake")
     mark = s3.log_size()
     second = run_cli(["run"], env)
@@ -86,6 +89,7 @@ def runs(s3: S3Server, corpus: Path, tmp_path_factory: pytest.TempPathFactory) -
         data_dir,
         env,
         first,
+        first_requests,
         after_first,
         second,
         s3.requests(bucket, since=mark),
@@ -117,6 +121,7 @@ def test_exact_values_reach_the_warehouse_from_the_object_store(runs: LakeRuns):
 
 def test_a_second_run_with_nothing_new_writes_no_object(runs: LakeRuns):
     assert runs.second.returncode == 0, runs.second.output[-3000:]
+    assert any(r[0] in WRITES for r in runs.first_requests)  # the log shows writes when made
     writes = [r for r in runs.second_requests if r[0] in WRITES]
     assert writes == []
     assert runs.second_requests, "the second run read nothing from the lake"
@@ -157,6 +162,21 @@ def test_a_bad_lake_setting_is_one_line_and_exit_2(tmp_path: Path, value: str, n
     assert len(lines) == 1 and "Traceback" not in done.output, done.output
     assert "EDGAR_LAKE=" in lines[0] and needle in lines[0], lines[0]
     assert "TopSecret" not in done.output and "AKIAEXAMPLE" not in done.output
+
+
+def test_an_unreachable_object_store_is_one_line_for_status(tmp_path: Path):
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    value = f"s3://bucket/lake?endpoint_override=127.0.0.1:{closed}&scheme=http"
+    env = cli_env(tmp_path / "data", EDGAR_LAKE=value, **CREDENTIALS)
+    done = run_cli(["status"], env, timeout=120, merge_stderr=False)
+    assert done.returncode == 1, done.output[-2000:]
+    assert "Traceback" not in done.output
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("s3://bucket/lake/catalog/filings.parquet: cannot check the object")
+    assert "check EDGAR_LAKE's endpoint, bucket and credentials" in lines[0]
 
 
 def test_object_keys_never_leave_the_prefix(s3: S3Server, tmp_path: Path):
