@@ -27,13 +27,6 @@ class ParquetInputs:
         s = settings or Settings.from_env()
         return cls(s.catalog_path, s.facts_dir, s.line_items_dir)
 
-    @property
-    def local(self) -> bool:
-        """Whether every dataset is on the local filesystem (DuckDB reads the files itself)."""
-        return all(
-            lake.is_local(p) for p in (self.catalog_path, self.facts_dir, self.line_items_dir)
-        )
-
     def catalog_present(self) -> bool:
         return lake.is_file(self.catalog_path)
 
