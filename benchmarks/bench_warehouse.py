@@ -1,14 +1,32 @@
-"""Benchmark the warehouse load (raw + core + marts) at 1x, 10x and 100x synthetic data.
+"""Benchmark how raw facts reach DuckDB: full build, one new filing, nothing new, facts as a view.
 
-Run: ``.venv/bin/python benchmarks/bench_warehouse.py [--scales 1 10 100] [--years 15]``.
+Run: ``.venv/bin/python benchmarks/bench_warehouse.py [--scales 1 10 100] [--years 15]
+[--repeat 1]``.
 
 The 1x base is shaped like the real corpus: AMZN (FYE 1231) and WMT (FYE 0131), ``--years``
 fiscal years of three 10-Qs and a 10-K each, ~1,000 facts per filing (the real filings hold
 ~1,060), line items as the parser emits them (10-K: three years; 10-Q: three-month current
 and prior, year-to-date current and prior, cash flow year-to-date only, a trailing-twelve-
 month capex in AMZN-like 10-Qs). Scale k clones the two companies k times under fake tickers
-and fake accessions. Data is written first (not timed); each load then runs in a fresh
-process so its peak RSS (``ru_maxrss``) is its own. Prints a table with ratios vs 1x.
+and fake accessions (100x: 12,000 filings, 12M facts). Data is written first (not timed).
+
+Each load runs ``load_warehouse`` (served snapshots, ``pipeline/warehouse/snapshots.py``) in
+a fresh process, so its peak RSS (Linux ``VmHWM``, which ``exec`` resets) is its own:
+
+a) full build from empty (``full_refresh=True``);
+b) ONE new filing (one more synthetic filing and catalog row), taken in incrementally, in
+   parts: copy+hash of the served snapshot, raw staging, core, marts, commit, checkpoint,
+   the publish hash and the rest of publishing (``--repeat`` filings, the median);
+c) a load with nothing new;
+d) the alternative, prototyped here only (pipeline code untouched, patched in the child):
+   ``raw.facts`` as a VIEW over the lake's Parquet (``read_parquet`` of ``facts/*/*.parquet``,
+   ``hive_partitioning = true``), everything else as today. Its build for the same new
+   filing, its file size, and three reader queries on ``raw.facts`` (``QUERIES``) against
+   both snapshots, each on a fresh read-only connection (median of ``QUERY_RUNS``); the two
+   snapshots must give identical rows;
+e) the snapshot file size (in a, b and d).
+
+Prints one table per scenario with ratios vs the first scale.
 """
 
 from __future__ import annotations
@@ -16,14 +34,16 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -33,9 +53,12 @@ sys.path.insert(0, str(REPO))
 
 from pipeline.edgar.catalog import CATALOG_SCHEMA  # noqa: E402
 from pipeline.periods import fiscal_periods  # noqa: E402
+from pipeline.warehouse.sql import CORE, MARTS, sql_literal  # noqa: E402
+from pipeline.xbrl.datasets import filing_metadata  # noqa: E402
 from pipeline.xbrl.schema import FILING_FACT_SCHEMA, LINE_ITEM_SCHEMA  # noqa: E402
 
 FACTS_PER_FILING = 1_000
+FIRST_NEW_YEAR = 2026  # history covers the ``--years`` fiscal years before it
 INCOME = ("revenue", "net_sales", "membership_and_other_income", "operating_income", "net_income")
 CASH = (
     "capex",
@@ -44,6 +67,23 @@ CASH = (
     "operating_cash_flow",
 )
 BASE = {item: 10_000_000_000 * (i + 1) for i, item in enumerate(INCOME + CASH)}
+COMPANIES = (("AMZN", "1231"), ("WMT", "0131"))
+QUERY_RUNS = 3
+QUERIES = {  # reader queries on raw.facts; {ticker} {accession} are picked from the catalog
+    "company by concept": (
+        "SELECT concept, count(*) AS facts, sum(value) AS total FROM raw.facts "
+        "WHERE ticker = {ticker} GROUP BY concept ORDER BY concept"
+    ),
+    "one filing": "SELECT * FROM raw.facts WHERE accession_number = {accession} ORDER BY fact_id",
+    "concept, all cos": (
+        "SELECT ticker, period_end, sum(value) AS total FROM raw.facts "
+        "WHERE concept = 'us-gaap:Concept7' AND dimensions = '' "
+        "GROUP BY ticker, period_end ORDER BY ticker, period_end"
+    ),
+}
+
+
+# -- synthetic data ---------------------------------------------------------------------
 
 
 def _value(item: str, year: int, days: int) -> Decimal:
@@ -86,7 +126,8 @@ def _filings(ticker: str, fye: str, years: range) -> list[tuple[str, str, object
     return out
 
 
-def _write_filing(root: Path, ticker: str, cik: str, filing: tuple) -> tuple[int, int]:
+def _tables(ticker: str, cik: str, filing: tuple) -> dict[str, pa.Table]:
+    """The line items and facts tables of one synthetic filing."""
     accession, form, filed, _, values = filing
     n = len(values)
     common = {
@@ -140,13 +181,15 @@ def _write_filing(root: Path, ticker: str, cik: str, filing: tuple) -> tuple[int
         },
         schema=FILING_FACT_SCHEMA,
     )
-    for name, table in (("line_items", line_items), ("facts", facts)):
-        path = root / name / f"ticker={ticker}" / f"{accession}.parquet"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # the key-value metadata the load verifies against the catalog row
-        meta = {"dataset": name, "accession_number": accession, "source_sha256": _sha(accession)}
-        pq.write_table(table.replace_schema_metadata(meta), path)
-    return n, m
+    return {"line_items": line_items, "facts": facts}
+
+
+def _rekeyed(table: pa.Table, ticker: str, cik: str, accession: str) -> pa.Table:
+    """A clone's copy of a base company's table: same rows, its own keys."""
+    for name, value in (("ticker", ticker), ("cik", cik), ("accession_number", accession)):
+        i = table.schema.get_field_index(name)
+        table = table.set_column(i, table.schema.field(i), pa.array([value] * table.num_rows))
+    return table
 
 
 def _sha(accession: str) -> str:
@@ -154,72 +197,394 @@ def _sha(accession: str) -> str:
     return hashlib.sha256(accession.encode()).hexdigest()
 
 
+def _catalog_row(ticker: str, cik: str, fye: str, filing: tuple) -> dict[str, Any]:
+    accession, form, filed, por, _ = filing
+    return {
+        "ticker": ticker,
+        "cik": cik,
+        "accession_number": accession,
+        "form": form,
+        "is_amendment": False,
+        "filing_date": filed,
+        "period_of_report": por,
+        "fiscal_year_end": fye,
+        "path": "",
+        "size_bytes": 0,
+        "sha256": _sha(accession),
+        "status": "landed",
+    }
+
+
+def _write(root: Path, row: dict[str, Any], tables: dict[str, pa.Table]) -> None:
+    """Write a filing's files with the key-value metadata the load verifies and records."""
+    for name, table in tables.items():
+        path = root / name / f"ticker={row['ticker']}" / f"{row['accession_number']}.parquet"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table.replace_schema_metadata(filing_metadata(name, row)), path)
+
+
+def _write_catalog(root: Path, rows: list[dict[str, Any]]) -> None:
+    (root / "catalog").mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_pylist(rows, schema=CATALOG_SCHEMA)
+    pq.write_table(table, root / "catalog" / "filings.parquet")
+
+
 def generate(root: Path, scale: int, years: int) -> dict[str, int]:
     """Write catalog, facts and line items for ``scale`` copies of the two companies."""
     catalog, n_items, n_facts = [], 0, 0
-    span = range(2026 - years, 2026)
-    for copy in range(scale):
-        for base, fye in (("AMZN", "1231"), ("WMT", "0131")):
-            ticker = base if copy == 0 else f"{base[0]}{copy:04d}"
-            cik = f"{copy:05d}{len(base):05d}"
-            for filing in _filings(ticker, fye, span):
-                li, fa = _write_filing(root, ticker, cik, filing)
-                n_items, n_facts = n_items + li, n_facts + fa
-                accession, form, filed, por, _ = filing
-                catalog.append(
-                    {
-                        "ticker": ticker,
-                        "cik": cik,
-                        "accession_number": accession,
-                        "form": form,
-                        "is_amendment": False,
-                        "filing_date": filed,
-                        "period_of_report": por,
-                        "fiscal_year_end": fye,
-                        "path": "",
-                        "size_bytes": 0,
-                        "sha256": _sha(accession),
-                        "status": "landed",
-                    }
-                )
-    (root / "catalog").mkdir(parents=True, exist_ok=True)
-    pq.write_table(
-        pa.Table.from_pylist(catalog, schema=CATALOG_SCHEMA),
-        root / "catalog" / "filings.parquet",
-    )
+    span = range(FIRST_NEW_YEAR - years, FIRST_NEW_YEAR)
+    for base, fye in COMPANIES:
+        filings = _filings(base, fye, span)
+        originals = [_tables(base, _cik(0, base), f) for f in filings]
+        for copy in range(scale):
+            ticker, cik = _ticker(copy, base), _cik(copy, base)
+            for filing, tables in zip(filings, originals, strict=True):
+                accession = filing[0].replace(base, ticker, 1)
+                row = _catalog_row(ticker, cik, fye, (accession, *filing[1:]))
+                if copy:
+                    tables = {k: _rekeyed(t, ticker, cik, accession) for k, t in tables.items()}
+                _write(root, row, tables)
+                catalog.append(row)
+                n_items += tables["line_items"].num_rows
+                n_facts += tables["facts"].num_rows
+    _write_catalog(root, catalog)
     return {"filings": len(catalog), "facts": n_facts, "line_items": n_items}
 
 
-def child(root: Path) -> None:
-    """Load ``root`` into a fresh warehouse; print timings and peak RSS as JSON."""
+def _ticker(copy: int, base: str) -> str:
+    return base if copy == 0 else f"{base[0]}{copy:04d}"
+
+
+def _cik(copy: int, base: str) -> str:
+    return f"{copy:05d}{len(base):05d}"
+
+
+def add_filing(root: Path, n: int) -> str:
+    """Write the ``n``-th filing after the history of the first company, and its catalog row."""
+    base, fye = COMPANIES[0]
+    year = FIRST_NEW_YEAR + n // 4
+    filing = _filings(base, fye, range(year, year + 1))[n % 4]
+    row = _catalog_row(base, _cik(0, base), fye, filing)
+    _write(root, row, _tables(base, row["cik"], filing))
+    catalog = pq.read_table(root / "catalog" / "filings.parquet").to_pylist()
+    _write_catalog(root, [*catalog, row])
+    return row["accession_number"]
+
+
+# -- children: one load, or the reader queries, in a fresh process ---------------------------
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM: reset by exec, unlike ``ru_maxrss``)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+class Clock:
+    """Marks (seconds since start) and summed spans of wrapped functions."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.marks: dict[str, float] = {}
+        self.spans: dict[str, float] = {}
+
+    def mark(self, name: str) -> None:
+        self.marks[name] = time.perf_counter() - self.start
+
+    def wrap(self, owner: object, attribute: str, name: str) -> None:
+        """Replace ``owner.attribute`` by a wrapper marking ``name>``/``name<`` and its span."""
+        original: Callable[..., Any] = getattr(owner, attribute)
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            t0 = time.perf_counter()
+            self.marks[f"{name}>"] = t0 - self.start
+            try:
+                return original(*args, **kwargs)
+            finally:
+                t1 = time.perf_counter()
+                self.marks[f"{name}<"] = t1 - self.start
+                self.spans[name] = self.spans.get(name, 0.0) + t1 - t0
+
+        setattr(owner, attribute, timed)
+
+
+def facts_view_sql(facts_dir: Path) -> str:
+    """The prototype's ``raw.facts``: a view over every facts file, columns as staged."""
+    glob = sql_literal(str(facts_dir.resolve() / "*" / "*.parquet"))
+    return (
+        "CREATE OR REPLACE VIEW raw.facts AS SELECT ticker, cik, accession_number, form, "
+        "filing_date, concept, namespace, CAST(value AS DECIMAL(38, 10)) AS value, unit, "
+        "decimals, period_type, period_start, period_end, dimensions, context_id, fact_id, "
+        "is_hidden, is_nil, is_conflict, flags, source_document, source_format "
+        f"FROM read_parquet({glob}, hive_partitioning = true)"
+    )
+
+
+def _facts_as_view(facts_dir: Path) -> Callable[[Any], None]:
+    """Patch the raw load to stage line items only; return what turns raw.facts into a view."""
+    import pipeline.warehouse.raw as raw
+
+    raw.DATASETS = ("line_items",)
+    raw.RAW_TABLES = tuple(t for t in raw.RAW_TABLES if t != "raw.facts")
+
+    def make_view(con: Any) -> None:
+        (tables,) = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = 'raw' AND table_name = 'facts'"
+        ).fetchone()
+        if tables:  # a build from empty: schema.sql created the table
+            con.execute("DROP TABLE raw.facts")
+        con.execute(facts_view_sql(facts_dir))
+
+    return make_view
+
+
+def child_load(root: Path, warehouse: Path, *, full: bool, view: bool) -> dict[str, Any]:
+    """One ``load_warehouse`` of ``root`` into ``warehouse``: its parts, RSS, file size."""
+    import pipeline.warehouse.load as load_module
+    import pipeline.warehouse.snapshots as snapshots
     from pipeline.warehouse import ParquetInputs, load_warehouse
 
-    marks: dict[str, float] = {}
-    start = time.perf_counter()
-
-    def mark(step: str, _con: object) -> None:
-        marks[step] = time.perf_counter() - start
-
-    warehouse = root / "warehouse.duckdb"
+    clock = Clock()
     inputs = ParquetInputs(
         root / "catalog" / "filings.parquet", root / "facts", root / "line_items"
     )
-    result = load_warehouse(warehouse, inputs, on_step=mark)
-    total = time.perf_counter() - start
-    raw_done = marks["raw.line_items"]
-    core_done = marks["core/quarter_gaps.sql"]
-    print(
-        json.dumps(
-            {
-                "total_s": total,
-                "raw_s": raw_done,
-                "core_s": core_done - raw_done,
-                "marts_s": marks["marts/capex_intensity.sql"] - core_done,
-                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                "db_mb": warehouse.stat().st_size / 2**20,
-                "financials": result.row_counts["core.financials"],
-            }
+    make_view = _facts_as_view(inputs.facts_dir) if view else None
+    clock.wrap(snapshots.SnapshotStore, "start_from", "copy")
+    clock.wrap(snapshots.SnapshotStore, "publish", "publish")
+    clock.wrap(snapshots, "file_sha256", "hash")
+    clock.wrap(load_module, "row_counts", "counts")
+
+    def on_step(step: str, con: Any) -> None:
+        if make_view is not None and step == "raw.line_items":
+            make_view(con)
+        clock.mark(step)
+
+    result = load_warehouse(warehouse, inputs, full_refresh=full, on_step=on_step)
+    total = time.perf_counter() - clock.start
+    m, s = clock.marks, clock.spans
+    core_done, marts_done = m[CORE[-1]], m[MARTS[-1]]
+    return {
+        "total_s": total,
+        "copy_s": s["copy"],
+        "raw_s": m["raw.line_items"] - m["copy<"],
+        "raw_catalog_s": m["raw.catalog"] - m["copy<"],  # connect, schema, catalog
+        "raw_facts_s": m["raw.facts"] - m["raw.catalog"] if "raw.facts" in m else 0.0,
+        "core_s": core_done - m["raw.line_items"],
+        "marts_s": marts_done - core_done,
+        "commit_s": m["counts>"] - marts_done,
+        "checkpoint_s": m["publish>"] - m["counts<"],
+        "hash_s": s["hash"],
+        "publish_s": s["publish"] - s["hash"],
+        "peak_rss_mb": peak_rss_mb(),
+        "db_mb": result.snapshot.stat().st_size / 2**20,
+        "incremental": result.incremental,
+        "staged": result.accessions_staged,
+        "financials": result.row_counts["core.financials"],
+    }
+
+
+def child_query(root: Path, warehouse: Path) -> dict[str, Any]:
+    """Each of ``QUERIES`` on a fresh read-only connection: median seconds, rows, digest."""
+    from pipeline.warehouse import read_connection
+
+    catalog = pq.read_table(root / "catalog" / "filings.parquet").to_pylist()
+    middle = sorted(catalog, key=lambda r: r["accession_number"])[len(catalog) // 2]
+    params = {
+        k: sql_literal(middle[c])
+        for k, c in (("ticker", "ticker"), ("accession", "accession_number"))
+    }
+    out: dict[str, Any] = {}
+    for name, template in QUERIES.items():
+        sql = template.format(**params)
+        times, rows = [], []
+        for _ in range(QUERY_RUNS):
+            t0 = time.perf_counter()
+            with read_connection(warehouse) as con:
+                rows = con.execute(sql).fetchall()
+            times.append(time.perf_counter() - t0)
+        digest = hashlib.sha256(repr(rows).encode()).hexdigest()
+        out[name] = {"s": statistics.median(times), "rows": len(rows), "digest": digest}
+    out["peak_rss_mb"] = peak_rss_mb()
+    return out
+
+
+# -- parent: scenarios and tables -------------------------------------------------------------
+
+
+def _child(*args: str) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", *args], capture_output=True, text=True
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"benchmark child {' '.join(args)} failed:\n{out.stderr}")
+    return json.loads(out.stdout.splitlines()[-1])
+
+
+def _load(root: Path, warehouse: Path, *, full: bool = False, view: bool = False) -> dict:
+    args = ["load", str(root), str(warehouse)] + ["--full"] * full + ["--view"] * view
+    return _child(*args)
+
+
+def _expect(result: dict, staged: int, what: str, *, view: bool = False) -> None:
+    """Fail loudly when a load did not do what the scenario measures."""
+    datasets = ("line_items",) if view else ("facts", "line_items")
+    got = {d: result["staged"][d] for d in datasets}
+    if any(n != staged for n in got.values()) or result["incremental"] == (what == "full"):
+        raise SystemExit(
+            f"{what} load staged {got} (incremental={result['incremental']}), expected "
+            f"{staged} per dataset: the benchmark would not measure what it says"
         )
+
+
+def _median_run(runs: list[dict]) -> dict:
+    """Per key, the median of numeric values over runs (others from the first run)."""
+    out = dict(runs[0])
+    for key, value in runs[0].items():
+        if isinstance(value, float):
+            out[key] = statistics.median(r[key] for r in runs)
+    return out
+
+
+def measure(root: Path, scale: int, years: int, repeat: int) -> dict[str, Any]:
+    """All scenarios at one scale (data in ``root``); (b), (c) and (d) ``repeat`` times."""
+    t0 = time.perf_counter()
+    sizes = generate(root, scale, years)
+    row: dict[str, Any] = {"scale": scale, "gen_s": time.perf_counter() - t0, **sizes}
+    row["lake_facts_mb"] = sum(p.stat().st_size for p in (root / "facts").rglob("*")) / 2**20
+    table, view = root / "table" / "warehouse.duckdb", root / "view" / "warehouse.duckdb"
+    row["full"] = _load(root, table, full=True)
+    _expect(row["full"], sizes["filings"], "full")
+    row["view_full"] = _load(root, view, full=True, view=True)
+    _expect(row["view_full"], sizes["filings"], "full", view=True)
+    runs: dict[str, list[dict]] = {"nothing": [], "one": [], "view_one": []}
+    for n in range(repeat):
+        runs["nothing"].append(_load(root, table))
+        _expect(runs["nothing"][-1], 0, "nothing-new")
+        add_filing(root, n)
+        runs["one"].append(_load(root, table))
+        _expect(runs["one"][-1], 1, "one-filing")
+        runs["view_one"].append(_load(root, view, view=True))
+        _expect(runs["view_one"][-1], 1, "one-filing", view=True)
+    row.update({name: _median_run(done) for name, done in runs.items()})
+    row["q_table"] = _child("query", str(root), str(table))
+    row["q_view"] = _child("query", str(root), str(view))
+    for name in QUERIES:
+        if row["q_table"][name]["digest"] != row["q_view"][name]["digest"]:
+            raise SystemExit(f"query {name!r}: the view gives other rows than the table")
+    return row
+
+
+Getter = Callable[[dict], float]
+Column = tuple[str, str, Getter]  # header, format, value
+Ratio = tuple[str, Getter]  # header, value divided by the first row's
+
+
+def print_grid(title: str, heads: list[str], lines: list[list[str]]) -> None:
+    """A title, then right-aligned columns."""
+    widths = [max(len(h), *(len(c[i]) for c in lines)) for i, h in enumerate(heads)]
+    print(f"\n{title}")
+    for cells in [heads, ["-" * w for w in widths], *lines]:
+        print(" ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True)))
+
+
+def print_table(title: str, rows: list[dict], columns: list[Column], ratios: list[Ratio]) -> None:
+    """One scenario: a row per scale, then each ratio against the first row."""
+    heads = ["scale", "filings", *(h for h, _, _ in columns), *(h for h, _ in ratios)]
+    lines = [
+        [
+            str(r["scale"]),
+            f"{r['filings']:,}",
+            *(fmt.format(get(r)) for _, fmt, get in columns),
+            *(f"{get(r) / get(rows[0]):.1f}" for _, get in ratios),
+        ]
+        for r in rows
+    ]
+    print_grid(title, heads, lines)
+
+
+def _of(scenario: str, key: str) -> Getter:
+    return lambda r: r[scenario][key]
+
+
+PARTS = ("copy_s", "raw_s", "core_s", "marts_s", "commit_s", "checkpoint_s", "hash_s", "publish_s")
+
+
+def scenario_table(
+    title: str, rows: list[dict], scenario: str, first: list[Column], parts: tuple = PARTS
+) -> None:
+    """Total, parts, peak RSS and file size of one load scenario."""
+    columns = [*first, ("total s", "{:.2f}", _of(scenario, "total_s"))]
+    columns += [(p.removesuffix("_s"), "{:.2f}", _of(scenario, p)) for p in parts]
+    columns += [
+        ("RSS MB", "{:.0f}", _of(scenario, "peak_rss_mb")),
+        ("db MB", "{:.1f}", _of(scenario, "db_mb")),
+    ]
+    ratios = [("time x", _of(scenario, "total_s")), ("RSS x", _of(scenario, "peak_rss_mb"))]
+    print_table(title, rows, columns, ratios)
+
+
+def query_table(rows: list[dict]) -> None:
+    """Each reader query: table-backed vs view-backed snapshot, per scale."""
+    heads = ["scale", "filings", "query", "rows", "table ms", "view ms", "view/table"]
+    lines = []
+    for name in QUERIES:
+        for r in rows:
+            t, v = r["q_table"][name], r["q_view"][name]
+            t0, v0 = rows[0]["q_table"][name]["s"], rows[0]["q_view"][name]["s"]
+            lines.append(
+                [
+                    str(r["scale"]),
+                    f"{r['filings']:,}",
+                    name,
+                    f"{t['rows']:,}",
+                    f"{1000 * t['s']:.0f}",
+                    f"{1000 * v['s']:.0f}",
+                    f"{v['s'] / t['s']:.1f}",
+                    f"{t['s'] / t0:.1f}",
+                    f"{v['s'] / v0:.1f}",
+                ]
+            )
+    title = f"d) reader queries on raw.facts: fresh read-only connection, median of {QUERY_RUNS}"
+    print_grid(title, [*heads, "table x", "view x"], lines)
+
+
+def report(rows: list[dict]) -> None:
+    """Print one table per scenario."""
+    scenario_table(
+        "a) full build from empty: load_warehouse(full_refresh=True), seconds",
+        rows,
+        "full",
+        [("facts", "{:,}", lambda r: r["facts"]), ("fin rows", "{:,}", _of("full", "financials"))],
+        PARTS[1:],  # nothing to copy
+    )
+    scenario_table(
+        "b) ONE new filing, incremental (median of the runs), seconds",
+        rows,
+        "one",
+        [("full/one", "{:.1f}", lambda r: r["full"]["total_s"] / r["one"]["total_s"])],
+    )
+    scenario_table("c) nothing new (median of the runs), seconds", rows, "nothing", [])
+    scenario_table(
+        "d) raw.facts as a VIEW over the lake (prototype): ONE new filing, seconds",
+        rows,
+        "view_one",
+        [("table-backed total s", "{:.2f}", _of("one", "total_s"))],
+    )
+    query_table(rows)
+    print_table(
+        "e) snapshot file size, MB",
+        rows,
+        [
+            ("lake facts", "{:.1f}", lambda r: r["lake_facts_mb"]),
+            ("table, full build", "{:.1f}", _of("full", "db_mb")),
+            ("table, after incremental", "{:.1f}", _of("one", "db_mb")),
+            ("view, full build", "{:.1f}", _of("view_full", "db_mb")),
+            ("view, after incremental", "{:.1f}", _of("view_one", "db_mb")),
+        ],
+        [("table x", _of("one", "db_mb")), ("view x", _of("view_one", "db_mb"))],
     )
 
 
@@ -227,42 +592,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100])
     parser.add_argument("--years", type=int, default=15)
-    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of (b), (c), (d): one new filing each"
+    )
+    parser.add_argument("--json", type=Path, help="also write every measurement to this file")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--full", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--view", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child)
+        mode, root, warehouse = args.child[0], Path(args.child[1]), Path(args.child[2])
+        if mode == "load":
+            print(json.dumps(child_load(root, warehouse, full=args.full, view=args.view)))
+        else:
+            print(json.dumps(child_query(root, warehouse)))
         return
+    started = time.perf_counter()
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench_warehouse_") as tmp:
         for scale in args.scales:
-            root = Path(tmp) / f"x{scale}"
-            t0 = time.perf_counter()
-            sizes = generate(root, scale, args.years)
-            gen_s = time.perf_counter() - t0
-            out = subprocess.run(
-                [sys.executable, __file__, "--child", str(root)],
-                capture_output=True,
-                text=True,
-            )
-            if out.returncode != 0:
-                raise SystemExit(f"x{scale} load failed:\n{out.stderr}")
-            rows.append({"scale": scale, "gen_s": gen_s, **sizes, **json.loads(out.stdout)})
-            print(f"x{scale}: {rows[-1]}", file=sys.stderr)
-    base = rows[0]
-    header = (
-        f"{'scale':>5} {'filings':>8} {'facts':>11} {'items':>9} {'fin rows':>9} "
-        f"{'load s':>8} {'raw s':>7} {'core s':>7} {'marts s':>7} {'RSS MB':>8} "
-        f"{'db MB':>7} {'time x':>7} {'RSS x':>6}"
-    )
-    print(header)
-    print("-" * len(header))
-    for r in rows:
-        print(
-            f"{r['scale']:>5} {r['filings']:>8,} {r['facts']:>11,} {r['line_items']:>9,} "
-            f"{r['financials']:>9,} {r['total_s']:>8.2f} {r['raw_s']:>7.2f} {r['core_s']:>7.2f} "
-            f"{r['marts_s']:>7.2f} {r['peak_rss_mb']:>8.0f} {r['db_mb']:>7.1f} "
-            f"{r['total_s'] / base['total_s']:>7.1f} {r['peak_rss_mb'] / base['peak_rss_mb']:>6.1f}"
-        )
+            rows.append(measure(Path(tmp) / f"x{scale}", scale, args.years, args.repeat))
+            print(f"x{scale} done after {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1, default=str) + "\n")
+    report(rows)
+    sys.stdout.flush()
+    print(f"\n(whole run {time.perf_counter() - started:.0f} s)", file=sys.stderr)
 
 
 if __name__ == "__main__":
