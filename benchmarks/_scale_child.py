@@ -13,9 +13,9 @@ the way the CLI prepares it (``<data>/dagster``, the repository's ``dagster.yaml
 - ``floor-prep KEYS``: register the partition keys listed in the file KEYS (one a line).
 - ``floor``: ``edgar-pipeline run``'s two jobs (``sync_filings``, then ``parse_and_load``
   over every partition) of the same asset graph with no-op bodies (``_scale_floor``).
-- ``parse DATA SCRATCH WORKERS COUNT``: parse COUNT landed filings of DATA's catalog (the
-  pipeline's ``parse_filing``: verify, parse, write both Parquet files) into SCRATCH, in one
-  process (WORKERS 1) or a process pool of WORKERS.
+- ``parse DATA SCRATCH WORKERS COUNT ROUNDS``: parse COUNT landed filings of DATA's catalog
+  (the pipeline's ``parse_filing``: verify, parse, write both Parquet files) into SCRATCH,
+  ROUNDS times in one process and in a pool of WORKERS processes, alternating.
 """
 
 from __future__ import annotations
@@ -175,9 +175,10 @@ def _parse_one(args: tuple) -> float:
     return time.perf_counter() - t0
 
 
-def parse(data_dir: Path, scratch: Path, workers: int, count: int) -> dict:
+def parse(data_dir: Path, scratch: Path, workers: int, count: int, rounds: int) -> dict:
     """Parse ``count`` catalog rows of ``data_dir`` (all real documents, evenly) into
-    ``scratch`` with ``workers`` processes; wall seconds and per-filing seconds."""
+    ``scratch``, in ``rounds`` rounds of one process then a pool of ``workers`` (alternating,
+    so load from elsewhere hits both alike); the wall seconds of each."""
     from concurrent.futures import ProcessPoolExecutor
 
     from pipeline.config import Settings
@@ -194,22 +195,26 @@ def parse(data_dir: Path, scratch: Path, workers: int, count: int) -> dict:
         for group in by_source.values():
             if group and len(sample) < count:
                 sample.append(group.pop(0))
-    settings = Settings(data_dir=scratch)
     _parse_one((Settings(data_dir=scratch / "warm-up"), sample[0]))  # imports, caches
-    jobs = [(settings, row) for row in sample]
-    t0 = time.perf_counter()
-    if workers == 1:
-        each = [_parse_one(job) for job in jobs]
-    else:
-        with ProcessPoolExecutor(workers) as pool:
-            each = list(pool.map(_parse_one, jobs))
-    wall = time.perf_counter() - t0
+    walls: dict[int, list[float]] = {1: [], workers: []}
+    for number in range(rounds):
+        for pool_size in walls:
+            settings = Settings(data_dir=scratch / f"round-{number}-workers-{pool_size}")
+            jobs = [(settings, row) for row in sample]
+            t0 = time.perf_counter()
+            if pool_size == 1:
+                for job in jobs:
+                    _parse_one(job)
+            else:
+                with ProcessPoolExecutor(pool_size) as pool:
+                    list(pool.map(_parse_one, jobs))
+            walls[pool_size].append(time.perf_counter() - t0)
     return {
         "filings": len(sample),
         "sources": len(by_source),
         "workers": workers,
-        "wall_s": wall,
-        "per_filing_s": sum(each) / len(each),
+        "serial_s": walls[1],
+        "pool_s": walls[workers],
     }
 
 
@@ -224,7 +229,7 @@ def main(argv: list[str]) -> None:
     elif mode == "floor":
         out = floor()
     elif mode == "parse":
-        out = parse(Path(args[0]), Path(args[1]), int(args[2]), int(args[3]))
+        out = parse(Path(args[0]), Path(args[1]), int(args[2]), int(args[3]), int(args[4]))
     else:
         raise SystemExit(f"unknown mode {mode!r}")
     print("BENCH-RESULT " + json.dumps(out), flush=True)

@@ -72,6 +72,10 @@ def run_child(
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
             out.write(f"\nbench_scale: killed after the {timeout_s:g} s timeout\n")
+        except BaseException:  # Ctrl-C or SIGTERM of the benchmark: take the child along
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
     usage = {"wall_s": time.perf_counter() - started, "cpu_s": 0.0, "peak_rss_mb": 0.0}
     if usage_file.is_file():  # absent when the launcher itself was killed
         usage.update(json.loads(usage_file.read_text(encoding="utf-8")))
@@ -174,6 +178,7 @@ class Measure:
     gets: int  # HTTP GETs the stand-in served while it ran
     parquet_written: int  # Parquet files under its data folder written while it ran
     gets_by_kind: dict[str, int] = field(default_factory=dict)  # see get_kind()
+    load_before: float = 0.0  # the machine's 1-minute load average when it started
 
     @property
     def event_kb(self) -> float:
@@ -201,11 +206,3 @@ class SizeResult:
 
     def measures(self) -> list[Measure]:
         return [self.full, self.prime, *self.sensor, *self.cli_new, *self.idle, *self.floor]
-
-
-@dataclass
-class FanOut:
-    """``parse_filing`` over a sample of landed filings: one process, then a pool."""
-
-    serial: Child
-    pool: Child

@@ -7,7 +7,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable
 
-from _scale_measure import FanOut, Measure, SizeResult
+from _scale_measure import Child, Measure, SizeResult
 
 Metric = Callable[[SizeResult], float | None]
 SEC_SECONDS_PER_REQUEST = 1.1 / 10  # the pipeline's limiter: 10 requests per 1.1 s
@@ -210,21 +210,23 @@ def requests_note(results: list[SizeResult]) -> list[str]:
     return lines
 
 
-def fan_out_note(fan: FanOut, largest: SizeResult) -> list[str]:
+def fan_out_note(fan: Child, largest: SizeResult) -> list[str]:
     """What parsing does on this machine and what 16 cores would do, as arithmetic."""
-    one, pool = fan.serial.result, fan.pool.result
-    if not one or not pool:
-        return ["- Parse fan-out: not measured (a parse child failed; see its log)."]
-    n, workers = one["filings"], pool["workers"]
-    t1 = one["wall_s"] / n  # seconds per filing, one process
-    speedup = one["wall_s"] / pool["wall_s"]
+    result = fan.result
+    if not result:
+        return [f"- Parse fan-out: not measured (the parse child failed; log {fan.log})."]
+    n, workers, rounds = result["filings"], result["workers"], len(result["serial_s"])
+    serial_s, pool_s = min(result["serial_s"]), min(result["pool_s"])
+    t1 = serial_s / n  # seconds per filing, one process
+    speedup = serial_s / pool_s
     efficiency = speedup / workers
     full = largest.full.child
     lines = [
         f"- Parse fan-out: `parse_filing` (verify, parse, write both Parquet files) over {n} "
-        f"landed filings ({one['sources']} distinct real documents): {1000 * t1:.0f} ms per "
-        f"filing in one process; a pool of {workers} processes: {pool['wall_s']:.2f} s against "
-        f"{one['wall_s']:.2f} s, {speedup:.2f}x ({efficiency:.0%} of linear).",
+        f"landed filings ({result['sources']} distinct real documents), fastest of {rounds} "
+        f"alternating rounds: {1000 * t1:.0f} ms per filing in one process; a pool of "
+        f"{workers} processes: {pool_s:.2f} s against {serial_s:.2f} s, {speedup:.2f}x "
+        f"({efficiency:.0%} of linear).",
         f"- The full run at {largest.size:,} filings used {full.cpu_s:.0f} CPU s in "
         f"{full.wall_s:.0f} s of wall time ({full.cpu_s / full.wall_s:.2f}; above 1 only when "
         "work runs in several processes at once).",
@@ -257,3 +259,43 @@ def fan_out_note(fan: FanOut, largest: SizeResult) -> list[str]:
             + " (a bound: disk and memory bandwidth, and the load after parsing, do not scale)."
         )
     return lines
+
+
+def _step_groups(runs: list) -> dict[str, tuple[int, float]]:
+    """Steps grouped by their key's prefix before ``__`` (the asset group): count, seconds."""
+    groups: dict[str, tuple[int, float]] = {}
+    for run in runs:
+        for key, seconds in run.step_s.items():
+            group = key.split("__")[0]
+            count, total = groups.get(group, (0, 0.0))
+            groups[group] = (count + 1, total + seconds)
+    return groups
+
+
+def time_note(r: SizeResult) -> list[str]:
+    """Where the wall time of the largest size's runs went: steps by group, Dagster between
+    steps, and the process around the runs (start-up, imports, the sensor's ticks, the
+    status the CLI prints)."""
+    lines = []
+    picks = [("full run", r.full), ("one new filing, `edgar-pipeline run`", _first(r.cli_new))]
+    picks += [("one new filing, sensor path", _first(r.sensor))]
+    picks += [("nothing new", _first(r.idle)), ("Dagster floor", _first(r.floor))]
+    for name, m in picks:
+        if m is None or not m.runs:
+            continue
+        groups = _step_groups(m.runs)
+        steps = sum(total for _, total in groups.values())
+        parts = ", ".join(
+            f"{group} {count} step{'s' if count > 1 else ''} {total:.1f} s"
+            for group, (count, total) in sorted(groups.items(), key=lambda g: -g[1][1])
+        )
+        lines.append(
+            f"- Time at {r.size:,} filings, {name}: {m.child.wall_s:.1f} s = {parts}; "
+            f"Dagster between steps {max(0.0, m.runs_s - steps):.1f} s; the process around "
+            f"its runs {max(0.0, m.child.wall_s - m.runs_s):.1f} s."
+        )
+    return lines
+
+
+def _first(measures: list[Measure]) -> Measure | None:
+    return measures[0] if measures else None

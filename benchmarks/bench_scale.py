@@ -46,7 +46,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(BENCH))
 
 from _scale_measure import (  # noqa: E402
-    FanOut,
+    Child,
     Measure,
     SizeResult,
     get_kind,
@@ -55,7 +55,7 @@ from _scale_measure import (  # noqa: E402
     run_child,
     run_ids,
 )
-from _scale_report import fan_out_note, goals, requests_note, table  # noqa: E402
+from _scale_report import fan_out_note, goals, requests_note, table, time_note  # noqa: E402
 from _scale_universe import Universe, build  # noqa: E402
 
 from pipeline.edgar.standin import EdgarStandIn  # noqa: E402
@@ -63,6 +63,7 @@ from pipeline.edgar.standin import EdgarStandIn  # noqa: E402
 SEC_RATE = 10  # requests per second: SEC's fair-access limit, and the pipeline's default
 CHILD = [sys.executable, str(BENCH / "_scale_child.py")]
 CLI_RUN = [sys.executable, "-m", "pipeline", "run"]
+PARSE_ROUNDS = 3  # the fan-out's figures are the fastest of these (least disturbed) rounds
 
 
 class Bench:
@@ -104,6 +105,7 @@ class Bench:
         home = data_dir / "dagster"
         before = run_ids(home)
         gets = len(self.server.requests.records(method="GET"))
+        load = os.getloadavg()[0]
         since = time.time()
         self.count += 1
         log = self.root / "logs" / f"{self.count:02d}-{name}.log"
@@ -116,6 +118,7 @@ class Bench:
             gets=len(urls),
             parquet_written=len(written),
             gets_by_kind=dict(Counter(get_kind(u) for u in urls)),
+            load_before=load,
         )
         status = "ok" if child.ok else f"FAILED (exit {child.returncode}; log {log})"
         names = ", ".join(p.name for p in written[:4]) + (", ..." if len(written) > 4 else "")
@@ -161,8 +164,6 @@ def measure_size(size: int, corpus: Path, work: Path, repeats: int, timeout_s: f
         result = SizeResult(size, len(universe.tickers), build_s, full, prime)
         keys = bench.keys_file()
         bench.measure("floor-prep", [*CHILD, "floor-prep", str(keys)], bench.floor_data)
-        # untimed: the floor's instance has run before, as the measured one has
-        bench.measure("floor-warm-up", [*CHILD, "floor"], bench.floor_data)
         for r in range(repeats):
             server.publish(universe.held_back[2 * r])
             result.sensor.append(
@@ -179,46 +180,46 @@ def measure_size(size: int, corpus: Path, work: Path, repeats: int, timeout_s: f
     return result
 
 
-def measure_fan_out(result: SizeResult, work: Path, sample: int, timeout_s: float) -> FanOut:
-    """``parse_filing`` over ``sample`` landed filings of ``result``'s full run: in one
-    process, then in a pool of one process per core."""
+def measure_fan_out(result: SizeResult, work: Path, sample: int, timeout_s: float) -> Child:
+    """``parse_filing`` over ``sample`` landed filings of ``result``'s full run, in one
+    process and in a pool of one process per core, alternating for PARSE_ROUNDS rounds."""
     data = work / f"n{result.size}" / "data"
-    count = min(sample, result.size)
+    count, workers = min(sample, result.size), os.cpu_count() or 1
     env = {k: v for k, v in os.environ.items() if not k.startswith(("EDGAR_", "DAGSTER_"))}
-    children = []
-    for workers in (1, os.cpu_count() or 1):
-        command = [*CHILD, "parse", str(data), str(work / f"parse-{workers}"), str(workers)]
-        log = work / "logs" / f"parse-{workers}.log"
-        child = run_child(f"parse-{workers}", [*command, str(count)], env, log, timeout_s)
-        print(f"  parse, {workers} worker(s): {child.result or child.tail()}", file=sys.stderr)
-        children.append(child)
-    return FanOut(children[0], children[1])
+    command = [*CHILD, "parse", str(data), str(work / "parse"), str(workers), str(count)]
+    log = work / "logs" / "parse.log"
+    child = run_child("parse", [*command, str(PARSE_ROUNDS)], env, log, timeout_s)
+    print(f"  parse fan-out: {child.result or child.tail()}", file=sys.stderr, flush=True)
+    return child
 
 
 def _git_head() -> str:
     done = subprocess.run(
         ["git", "log", "-1", "--format=%h %s"], cwd=REPO, capture_output=True, text=True
     )
-    return done.stdout.strip()[:72] or "unknown"
+    return done.stdout.strip()[:72] or "unknown commit (not a git checkout)"
 
 
-def report(results: list[SizeResult], fan: FanOut | None, corpus: Path, repeats: int) -> str:
+def report(results: list[SizeResult], fan: Child | None, corpus: Path, repeats: int) -> str:
     """The markdown report: conditions, the table, the goals and the arithmetic."""
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    loads = [m.load_before for r in results for m in r.measures()]
     lines = [
         f"bench_scale, {stamp}, at `{_git_head()}`, {os.cpu_count()} cores; corpus {corpus}; "
         f"medians of {repeats} repeat(s) for the new-filing and nothing-new rows; measuring "
         + ", ".join(f"{r.size:,} took {r.elapsed_s / 60:.1f} min" for r in results)
-        + ".",
+        + f". The machine's 1-minute load average as children started: {min(loads):.1f} to "
+        f"{max(loads):.1f} (above {os.cpu_count()}, other work competed for the cores).",
         "",
         table(results),
         "",
         *goals(results),
         *requests_note(results),
+        *time_note(results[-1]),
         *(fan_out_note(fan, results[-1]) if fan else []),
     ]
     failed = [m.child for r in results for m in r.measures() if not m.child.ok]
-    failed += [c for c in (fan.serial, fan.pool) if not c.ok] if fan else []
+    failed += [fan] if fan and not fan.ok else []
     for child in failed:
         lines.append(f"- FAILED: {child.name} (exit {child.returncode}), log {child.log}")
     return "\n".join(lines) + "\n"
@@ -229,12 +230,15 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
     parser.add_argument("--repeats", type=int, default=1, help="new-filing/nothing-new repeats")
     parser.add_argument("--out", type=Path, help="also write the report to this file")
-    parser.add_argument("--parse-sample", type=int, default=200, help="filings for fan-out")
+    parser.add_argument("--parse-sample", type=int, default=100, help="filings for fan-out")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per child process")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     args = parser.parse_args()
-    if min(args.sizes) < 2 or args.repeats < 1:
-        parser.error("sizes must be at least 2 filings and --repeats at least 1")
+    if min(args.sizes) < 2 or args.repeats < 1 or args.parse_sample < 1 or args.timeout <= 0:
+        parser.error(
+            "give sizes of at least 2 filings, --repeats and --parse-sample of at least 1, "
+            "and a --timeout above 0 seconds"
+        )
     corpus = Path(os.environ.get("EDGAR_CORPUS", REPO.parent / "shared" / "edgar")).resolve()
     if not (corpus / "filings.csv").is_file():
         parser.error(f"no filings.csv in {corpus}: set EDGAR_CORPUS to a folder like shared/edgar")

@@ -134,7 +134,7 @@ def test_smallest_configuration_runs_end_to_end(corpus, tmp_path):
     ):
         (cell,) = _row(report, label)
         assert number.match(cell), (label, cell)
-    # Each new filing was downloaded through the stand-in (one filing file) and parsed.
+    # Each new filing was downloaded through the stand-in (its filing file) and parsed.
     for label in ("**one new filing, `edgar-pipeline run`**", "**one new filing, sensor path**"):
         lines = report.splitlines()
         section = lines[lines.index(next(x for x in lines if x.startswith(f"| {label}"))) :]
