@@ -120,7 +120,18 @@ def warehouse_tables(context: AssetExecutionContext, warehouse: DuckDBWarehouse)
         return [*_warehouse_results(context, con, staged), *mart_results(context, con)]
 
     result = warehouse.load(full_refresh=rebuild, inspect=inspect)
-    yield from result.inspected
+    served = {
+        "snapshot": MetadataValue.path(str(result.snapshot)),
+        "snapshot_built": "unchanged (nothing new)"
+        if result.unchanged
+        else ("incrementally" if result.incremental else "from empty"),
+    }
+    for materialization in result.inspected:
+        yield MaterializeResult(
+            asset_key=materialization.asset_key,
+            metadata={**(materialization.metadata or {}), **served},
+            check_results=materialization.check_results,
+        )
 
 
 def _warehouse_results(context, con, staged: RawLoad) -> list[MaterializeResult]:

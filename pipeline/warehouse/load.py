@@ -13,6 +13,7 @@ import duckdb
 from pipeline.config import Settings
 from pipeline.parquet_io import is_disk_full
 from pipeline.periods import DEFAULT_FISCAL_YEAR_ENDS
+from pipeline.warehouse.code_version import code_versions
 from pipeline.warehouse.connection import (
     WarehouseCorruptError,
     build_connection,
@@ -26,7 +27,7 @@ from pipeline.warehouse.core import build_core
 from pipeline.warehouse.inputs import ParquetInputs
 from pipeline.warehouse.lock import warehouse_lock
 from pipeline.warehouse.marts import build_marts
-from pipeline.warehouse.raw import RawLoad, SkippedFile, StepHook, _noop, load_raw
+from pipeline.warehouse.raw import RawLoad, SkippedFile, StepHook, _noop, load_raw, nothing_to_load
 from pipeline.warehouse.snapshots import SnapshotChangedError, SnapshotStore
 from pipeline.warehouse.stats import row_counts
 
@@ -48,6 +49,7 @@ class LoadResult:
     snapshot: Path | None = None  # the generation file now served
     incremental: bool = False  # built on a copy of the served snapshot (else from empty)
     inspected: Any = None  # what ``inspect`` returned
+    unchanged: bool = False  # nothing new: the served snapshot was kept, nothing was built
 
 
 class _BaseUnusable(Exception):
@@ -81,20 +83,36 @@ def load_warehouse(
 ) -> LoadResult:
     """Build the next snapshot beside the served one and swap it in (``snapshots.py``).
 
-    The build starts from a copy of the served snapshot, when it is exactly as published,
-    and stages only new or changed filings (``raw.py``); core and marts are rebuilt from the
-    line items. It starts empty on the first load, with ``full_refresh``, or when the
-    served file was changed or turns out damaged. ``inspect(con, raw)`` runs on the
-    finished build before the swap. Any failure (an exception, a killed process, a full
-    disk) leaves the served snapshot as it was. One builder at a time (file lock); readers
-    are never waited for. ``on_step(name, con)`` runs after each step (tests inject
-    failures with it).
+    When nothing is new (the catalog equals ``raw.filings``, no file to stage, the same
+    code), the served snapshot is kept and nothing is built. Otherwise the build starts
+    from a copy of the served snapshot, when it is exactly as published, and stages only
+    new or changed filings (``raw.py``); core and marts are rebuilt from the line items.
+    It starts empty on the first load, with ``full_refresh``, when the code that shapes
+    the raw tables changed, or when the served file was changed or turns out damaged.
+    ``inspect(con, raw)`` runs on the finished build before the swap (or on the kept one).
+    Any failure (an exception, a killed process, a full disk) leaves the served snapshot as
+    it was. One builder at a time (file lock); readers are never waited for.
+    ``on_step(name, con)`` runs after each step (tests inject failures with it).
     """
     store = SnapshotStore(Path(warehouse_path))
     with warehouse_lock(store.served_path, exclusive=True, timeout_s=lock_timeout_s):
         store.remove_stale_builds()
+        store.prune()  # what a publish that failed after its rename left
         served = store.served()
         base = None if full_refresh else store.pristine_base()
+        stamp = store.stamp(base) if base is not None else None
+        code = code_versions()
+        if stamp is not None and stamp.code.get("raw") != code["raw"]:
+            log.warning(
+                "the code that shapes the raw tables changed since %s was built: building the "
+                "next snapshot from the Parquet lake",
+                base.name,
+            )
+            base, full_refresh = None, True
+        elif stamp is not None and stamp.code.get("build") == code["build"]:
+            kept = _keep_if_nothing_new(store, base, inputs, inspect)
+            if kept is not None:
+                return kept
         args = (inputs, default_fiscal_year_ends, on_step, inspect)
         try:
             return _load(store, base, full_refresh, *args, set_aside=store.changed_served())
@@ -105,6 +123,38 @@ def load_warehouse(
                 exc,
             )
             return _load(store, None, True, *args, set_aside=served)
+
+
+def _keep_if_nothing_new(
+    store: SnapshotStore, served: Path, inputs: ParquetInputs, inspect: Inspect | None
+) -> LoadResult | None:
+    """The served snapshot, kept, when a load would change nothing in it; else None.
+
+    Nothing is copied or built: a run with nothing new costs a catalog read, and the
+    previous snapshot stays the rollback target. ``inspect`` runs on the served snapshot.
+    """
+    try:
+        con = duckdb.connect(str(served), read_only=True)
+    except duckdb.Error:  # held read-write by a session, say: build as usual
+        return None
+    try:
+        if not nothing_to_load(con, inputs):
+            return None
+        raw = RawLoad(staged={"catalog": 0, "facts": 0, "line_items": 0})
+        inspected = inspect(con, raw) if inspect is not None else None
+        counts = row_counts(con)
+    finally:
+        close_quietly(con)
+    log.info("nothing new: still serving snapshot %s", served.name)
+    return LoadResult(
+        store.served_path,
+        raw.staged,
+        counts,
+        snapshot=served,
+        incremental=True,
+        inspected=inspected,
+        unchanged=True,
+    )
 
 
 def _load(
@@ -136,7 +186,7 @@ def _load(
             con.execute("CHECKPOINT")
         finally:
             close_quietly(con)
-        snapshot = store.publish(building, counts, set_aside=set_aside)
+        snapshot = store.publish(building, counts, code_versions(), set_aside=set_aside)
     except duckdb.Error as exc:
         store.discard(building)
         if is_disk_full(exc):

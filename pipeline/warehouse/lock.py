@@ -1,8 +1,8 @@
-"""A file lock beside the DuckDB file: one writer at a time, readers wait for writers.
+"""A file lock beside the served warehouse path: one load (or rollback) at a time.
 
-DuckDB itself allows one read-write process per file and refuses other openers; the lock
-turns that refusal into an orderly wait (with a timeout) across processes and threads. The
-writer records its pid in the lock file, so a timeout can name the process to wait for.
+Loads build the next snapshot and swap it in (``snapshots.py``); the lock serializes them
+across processes and threads with a bounded wait. Readers never take it. The holder
+records its pid in the lock file, so a timeout can name the process to wait for.
 """
 
 from __future__ import annotations

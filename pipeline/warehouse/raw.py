@@ -29,6 +29,7 @@ import pyarrow as pa
 from pipeline import lake
 from pipeline.edgar.catalog import CATALOG_SCHEMA, read_catalog_rows
 from pipeline.lake import LakePath
+from pipeline.warehouse.connection import first_line
 from pipeline.warehouse.inputs import ParquetInputs
 from pipeline.warehouse.sql import SCHEMA, STAGING, run_sql_file, sql_literal
 from pipeline.xbrl import PARSER_VERSION
@@ -115,18 +116,10 @@ def _files_to_stage(
 ) -> tuple[list[StagedFile], list[SkippedFile], list[SkippedFile]]:
     """(verified files, rejected, missing) of the staged catalog's new or changed accessions.
 
-    An accession is new or changed when ``raw.loaded_files`` has no row for it with the
-    catalog's sha256 and the running ``PARSER_VERSION``.
+    Each file is read whole once before it is staged, so a damaged one is rejected by name
+    rather than failing the load.
     """
-    rows = con.execute(
-        "SELECT c.ticker, c.accession_number, c.sha256 FROM stage_catalog AS c "
-        "WHERE c.status IN (SELECT unnest(?::VARCHAR[])) AND NOT EXISTS ("
-        "  SELECT 1 FROM raw.loaded_files AS l WHERE l.dataset = ? "
-        "  AND l.accession_number = c.accession_number AND l.source_sha256 = c.sha256 "
-        "  AND l.parser_version = ?) "
-        "ORDER BY c.accession_number",
-        [list(PARSEABLE_STATUSES), dataset, PARSER_VERSION],
-    ).fetchall()
+    rows = _candidates(con, dataset)
     files: list[StagedFile] = []
     rejected: list[SkippedFile] = []
     missing: list[SkippedFile] = []
@@ -140,13 +133,68 @@ def _files_to_stage(
             missing.append(SkippedFile(dataset, accession, str(path), "no such file"))
             continue
         filing = {"accession_number": accession, "sha256": sha256}
-        reason = verify_filing_file(path, dataset, filing)
+        reason = verify_filing_file(path, dataset, filing) or _unreadable(path)
         if reason is None:
             version = read_filing_metadata(path).get("parser_version", "")
             files.append(StagedFile(str(path), accession, sha256, version, path))
         else:
             rejected.append(SkippedFile(dataset, accession, str(path), reason))
     return files, rejected, missing
+
+
+def _candidates(con: duckdb.DuckDBPyConnection, dataset: str) -> list[tuple[str, str, str]]:
+    """(ticker, accession, sha256) of stage_catalog accessions new or changed for ``dataset``:
+    ``raw.loaded_files`` has no row for them with the catalog's sha256 and the running
+    ``PARSER_VERSION``."""
+    return con.execute(
+        "SELECT c.ticker, c.accession_number, c.sha256 FROM stage_catalog AS c "
+        "WHERE c.status IN (SELECT unnest(?::VARCHAR[])) AND NOT EXISTS ("
+        "  SELECT 1 FROM raw.loaded_files AS l WHERE l.dataset = ? "
+        "  AND l.accession_number = c.accession_number AND l.source_sha256 = c.sha256 "
+        "  AND l.parser_version = ?) "
+        "ORDER BY c.accession_number",
+        [list(PARSEABLE_STATUSES), dataset, PARSER_VERSION],
+    ).fetchall()
+
+
+def _unreadable(location: LakePath) -> str | None:
+    """Why a Parquet file cannot be read whole (a damaged page), or None."""
+    try:
+        lake.read_table(location)
+    except (OSError, pa.ArrowException) as exc:
+        return f"cannot be read ({first_line(exc)})"
+    return None
+
+
+def _stage_catalog(con: duckdb.DuckDBPyConnection, inputs: ParquetInputs) -> None:
+    """The catalog as the temp table stage_catalog (one row per accession)."""
+    con.register("catalog_arrow", read_catalog_table(inputs.catalog_path))
+    run_sql_file(con, STAGING["catalog_stage"])  # on error the caller discards the connection
+    con.unregister("catalog_arrow")
+
+
+FILINGS_COLUMNS = (
+    "ticker, cik, accession_number, form, is_amendment, filing_date, period_of_report, "
+    "fiscal_year_end, path, size_bytes, sha256, status, error"
+)
+
+
+def nothing_to_load(con: duckdb.DuckDBPyConnection, inputs: ParquetInputs) -> bool:
+    """Whether a load into the snapshot behind ``con`` (read-only is enough) would change
+    nothing: the catalog equals ``raw.filings`` row for row and no file is new or changed.
+    Reads the catalog only, never a per-filing file."""
+    if not inputs.catalog_present():
+        return True
+    _stage_catalog(con, inputs)
+    try:
+        (differing,) = con.execute(
+            f"SELECT count(*) FROM ((SELECT {FILINGS_COLUMNS} FROM stage_catalog EXCEPT ALL "
+            f"SELECT {FILINGS_COLUMNS} FROM raw.filings) UNION ALL (SELECT {FILINGS_COLUMNS} "
+            f"FROM raw.filings EXCEPT ALL SELECT {FILINGS_COLUMNS} FROM stage_catalog))"
+        ).fetchone()
+        return differing == 0 and not any(_candidates(con, d) for d in DATASETS)
+    finally:
+        con.execute("DROP TABLE stage_catalog")
 
 
 def _record_loaded(con: duckdb.DuckDBPyConnection, dataset: str, files: list[StagedFile]) -> None:
@@ -226,9 +274,8 @@ def load_raw(
             con.execute(f"DELETE FROM {table}")
     if not inputs.catalog_present():
         return RawLoad(staged={"catalog": 0, **dict.fromkeys(DATASETS, 0)})
-    con.register("catalog_arrow", read_catalog_table(inputs.catalog_path))
-    run_sql_file(con, STAGING["catalog"])  # on error the caller discards the connection
-    con.unregister("catalog_arrow")
+    _stage_catalog(con, inputs)
+    run_sql_file(con, STAGING["catalog"])
     (staged_catalog,) = con.execute("SELECT count(*) FROM stage_catalog").fetchall()[0]
     staged = {"catalog": staged_catalog}
     on_step("raw.catalog", con)
@@ -242,6 +289,11 @@ def load_raw(
         missing += absent
         view = f"stage_{dataset}"
         for batch in _batches(files):
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE stage_accessions AS "
+                "SELECT unnest(?::VARCHAR[]) AS accession_number",
+                [[f.accession_number for f in batch]],
+            )
             _stage_files(con, view, f"raw.{dataset}", batch)
             run_sql_file(con, STAGING[dataset])
             _unstage(con, view)
@@ -249,4 +301,5 @@ def load_raw(
         staged[dataset] = len(files)
         on_step(f"raw.{dataset}", con)
     con.execute("DROP TABLE stage_catalog")
+    con.execute("DROP TABLE IF EXISTS stage_accessions")
     return RawLoad(staged, tuple(rejected), tuple(missing))

@@ -23,13 +23,11 @@ take no lock.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import logging
 import os
-import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -73,27 +71,33 @@ def copy_with_sha256(source: Path, target: Path) -> str:
 
 @dataclass(frozen=True)
 class Stamp:
-    """What a generation file was when it was published: size, mtime and sha256."""
+    """What a generation file was when it was published: size, sha256, the code that built
+    it (:mod:`pipeline.warehouse.code_version`) and its row counts."""
 
     size: int
     mtime_ns: int
     sha256: str
     built_at: str
     row_counts: dict[str, int]
+    code: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, path: Path, row_counts: dict[str, int]) -> Stamp:
+    def of(cls, path: Path, row_counts: dict[str, int], code: dict[str, str]) -> Stamp:
         st = path.stat()
         built = datetime.now(UTC).isoformat(timespec="seconds")
-        return cls(st.st_size, st.st_mtime_ns, file_sha256(path), built, dict(row_counts))
+        return cls(
+            st.st_size, st.st_mtime_ns, file_sha256(path), built, dict(row_counts), dict(code)
+        )
 
     def matches(self, path: Path) -> bool:
-        """Whether ``path`` still has the size and mtime it was published with."""
+        """Whether ``path`` still has its published size and no WAL beside it (the sha256 is
+        checked when the file is copied; mtime is not compared: a `touch` or a copy that
+        does not keep times changes no byte)."""
         try:
-            st = path.stat()
+            size = path.stat().st_size
         except OSError:
             return False
-        return (st.st_size, st.st_mtime_ns) == (self.size, self.mtime_ns)
+        return size == self.size and not wal_of(path).exists()
 
 
 def _fsync_dir(path: Path) -> None:
@@ -112,25 +116,33 @@ def _fsync_file(path: Path) -> None:
         os.close(fd)
 
 
-def held_by(path: Path) -> int | None:
-    """The pid of another process holding a DuckDB (fcntl) lock on ``path``, else None.
+def wal_of(path: Path) -> Path:
+    """Where DuckDB keeps the write-ahead log of a database file."""
+    return path.with_name(path.name + ".wal")
 
-    Uses an open-file-description lock query, which sees other processes' locks. Never call
-    it on a file this process itself has open in DuckDB: closing the probe's descriptor
-    would drop this process's own locks on the file (POSIX record-lock semantics).
+
+PROC_LOCKS = Path("/proc/locks")
+
+
+def held_by(path: Path) -> int | None:
+    """The pid of a process holding a DuckDB (``fcntl``) lock on ``path``, else None.
+
+    Read from ``/proc/locks`` (Linux), so the file is never opened: opening and closing a
+    descriptor would drop this process's own DuckDB locks on it (POSIX record-lock
+    semantics). Where ``/proc/locks`` does not exist, None (deleting a file a reader has
+    open is safe on POSIX: the reader keeps it).
     """
     try:
-        fd = os.open(path, os.O_RDONLY)
+        st = path.stat()
+        table = PROC_LOCKS.read_text(encoding="ascii", errors="replace")
     except OSError:
         return None
-    try:
-        query = struct.pack("hhqqi", fcntl.F_WRLCK, 0, 0, 0, 0)
-        l_type, _, _, _, pid = struct.unpack("hhqqi", fcntl.fcntl(fd, fcntl.F_OFD_GETLK, query))
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    return None if l_type == fcntl.F_UNLCK else (pid if pid > 0 else -1)
+    device = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    for line in table.splitlines():
+        fields = [f for f in line.split() if f != "->"]  # "->": a waiter for the lock above
+        if len(fields) >= 6 and fields[5] == device and fields[4].isdigit():
+            return int(fields[4])
+    return None
 
 
 class SnapshotStore:
@@ -178,12 +190,13 @@ class SnapshotStore:
                 str(raw["sha256"]),
                 str(raw["built_at"]),
                 {str(k): int(v) for k, v in raw.get("row_counts", {}).items()},
+                {str(k): str(v) for k, v in raw.get("code", {}).items()},
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
     def is_pristine(self, generation: Path) -> bool:
-        """Whether a generation file is exactly as published (its stamp matches)."""
+        """Whether a generation file looks as published (size, no WAL; see Stamp.matches)."""
         stamp = self.stamp(generation)
         return stamp is not None and stamp.matches(generation)
 
@@ -236,7 +249,7 @@ class SnapshotStore:
             return False
         stamp = self.stamp(base)
         sha256 = copy_with_sha256(base, building)
-        if stamp is None or sha256 != stamp.sha256 or not stamp.matches(base):
+        if stamp is None or sha256 != stamp.sha256:
             building.unlink(missing_ok=True)
             raise SnapshotChangedError(
                 f"its bytes differ from those published (sha256 {sha256[:12]} now)"
@@ -249,7 +262,12 @@ class SnapshotStore:
             path.unlink(missing_ok=True)
 
     def publish(
-        self, building: Path, row_counts: dict[str, int], *, set_aside: Path | None = None
+        self,
+        building: Path,
+        row_counts: dict[str, int],
+        code: dict[str, str],
+        *,
+        set_aside: Path | None = None,
     ) -> Path:
         """Make ``building`` (closed, checkpointed) the served snapshot; return its path.
 
@@ -257,34 +275,39 @@ class SnapshotStore:
         link is replaced in one rename. The generation served until now becomes the previous
         one, unless it is ``set_aside`` (changed or damaged): that one is renamed
         ``<generation>.duckdb.set-aside-<UTC time>`` (kept for a post-mortem, never pruned)
-        and the previous link stays. Older generations are pruned.
+        and the previous link stays. Older generations are pruned; a failure after the swap
+        is logged, never raised (the new snapshot is served).
         """
         generation = building.with_name(building.name.removesuffix(BUILDING))
-        wal = building.with_name(building.name + ".wal")
-        if wal.exists():
+        if wal_of(building).exists():
             raise RuntimeError(f"{building} still has a WAL after its checkpoint; not published")
         _fsync_file(building)
         os.replace(building, generation)
-        stamp = Stamp.of(generation, row_counts)
+        stamp = Stamp.of(generation, row_counts, code)
         write_atomically(
             generation.with_suffix(".json"), json.dumps(stamp.__dict__, indent=1) + "\n"
         )
+        _fsync_dir(self.directory)  # the generation's name is durable before a link names it
         old = self._adopt_plain_file(self.served())
+        if old is not None and old not in (generation, set_aside):
+            self._point(self.previous_path, old)  # first: a crash next leaves served == previous
         self._point(self.served_path, generation)
-        if set_aside is not None and old == set_aside:
-            moved = self._set_aside(set_aside)
-            log.warning("moved the changed snapshot %s aside to %s", set_aside.name, moved.name)
-        elif old is not None and old != generation:
-            self._point(self.previous_path, old)
-        _fsync_dir(self.directory)
         _fsync_dir(self.served_path.parent)
-        self.prune()
+        try:
+            if set_aside is not None and old == set_aside:
+                moved = self._set_aside(set_aside)
+                log.warning("moved the changed snapshot %s aside to %s", old.name, moved.name)
+            self.prune()
+        except OSError as exc:
+            log.warning("serving %s; tidying older snapshots failed: %s", generation.name, exc)
         return generation
 
     def _set_aside(self, generation: Path) -> Path:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         target = generation.with_name(f"{generation.name}.set-aside-{stamp}")
         os.replace(generation, target)
+        if wal_of(generation).exists():  # a session's uncheckpointed writes go with it
+            os.replace(wal_of(generation), wal_of(target))
         generation.with_suffix(".json").unlink(missing_ok=True)
         return target
 
@@ -294,6 +317,9 @@ class SnapshotStore:
             return served
         self.directory.mkdir(parents=True, exist_ok=True)
         adopted = self.directory / f"00000000T000000000000Z-adopted{SUFFIX}"
+        if adopted.exists() and os.path.samefile(adopted, served):
+            return adopted  # a publish that crashed after adopting it
+        adopted.unlink(missing_ok=True)
         os.link(served, adopted)
         return adopted
 
@@ -317,7 +343,13 @@ class SnapshotStore:
         if served is None or previous is None:
             raise NoSnapshotError(
                 f"no previous snapshot of {self.served_path} to roll back to (one is kept "
-                "after the second load)"
+                "once a load has changed something)"
+            )
+        if previous.parent == self.directory and not self.is_pristine(previous):
+            raise NoSnapshotError(
+                f"the previous snapshot {previous} changed since it was published (a "
+                "session wrote into it?): not served; run `edgar-pipeline run --rebuild` "
+                "for a snapshot built from the Parquet lake"
             )
         self._point(self.served_path, previous)
         self._point(self.previous_path, served)
@@ -345,10 +377,8 @@ class SnapshotStore:
             if pid is not None:
                 log.info("keeping old snapshot %s: pid %s has it open", generation.name, pid)
                 continue
-            for path in (generation, generation.with_suffix(".json")):
+            for path in (generation, generation.with_suffix(".json"), wal_of(generation)):
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
-            with contextlib.suppress(FileNotFoundError):
-                generation.with_name(generation.name + ".wal").unlink()
             deleted.append(generation)
         return deleted

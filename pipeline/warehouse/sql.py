@@ -12,6 +12,7 @@ SQL_ROOT = REPO_ROOT / "warehouse"
 
 SCHEMA = ("schema.sql",)
 STAGING = {
+    "catalog_stage": "staging/catalog_stage.sql",
     "catalog": "staging/catalog.sql",
     "facts": "staging/facts.sql",
     "line_items": "staging/line_items.sql",

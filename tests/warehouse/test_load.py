@@ -117,8 +117,8 @@ def test_a_load_with_nothing_new_stages_no_file(loaded: Loaded) -> None:
         for path in directory.rglob("*.parquet"):
             path.unlink()
     result = load_warehouse(loaded.warehouse, loaded.inputs)
-    assert result.incremental
-    assert result.accessions_staged == {"catalog": 19, "facts": 0, "line_items": 0}
+    assert result.unchanged  # the served snapshot is kept: nothing copied, nothing built
+    assert result.accessions_staged == {"catalog": 0, "facts": 0, "line_items": 0}
     assert result.missing == () and result.row_counts["raw.line_items"] == 59
 
 

@@ -114,11 +114,11 @@ def test_an_old_session_that_writes_leaves_its_wal_beside_its_own_generation(loa
         assert old.with_name(old.name + ".wal").exists()  # beside the old generation
         assert not loaded.warehouse.with_name(loaded.warehouse.name + ".wal").exists()
         assert q3_rows(loaded.warehouse) == 1  # the served snapshot opens and reads
-        load_warehouse(loaded.warehouse, loaded.inputs)  # the held generation is not pruned
-        assert old.exists()
+        load_warehouse(loaded.warehouse, loaded.inputs, full_refresh=True)
+        assert old.exists() and old not in (store.served(), store.previous())  # held: kept
     finally:
         session.close()
-    load_warehouse(loaded.warehouse, loaded.inputs)
+    load_warehouse(loaded.warehouse, loaded.inputs, full_refresh=True)
     assert not old.exists()  # once free, neither served nor previous: pruned
 
 
@@ -219,3 +219,104 @@ def test_a_reader_before_the_first_load_is_told_to_run_it(tmp_path: Path):
         read_connection(missing),
     ):
         pass
+
+
+def test_a_load_with_nothing_new_keeps_the_served_snapshot_and_the_rollback_target(
+    loaded: Loaded,
+):
+    store = SnapshotStore(loaded.warehouse)
+    first = store.served()
+    add_new_filing(loaded)
+    second = load_warehouse(loaded.warehouse, loaded.inputs).snapshot
+    again = load_warehouse(loaded.warehouse, loaded.inputs)
+    assert again.unchanged and again.snapshot == second == store.served()
+    assert store.previous() == first  # still the snapshot before the new filing
+    assert again.row_counts["raw.filings"] == 20
+
+
+def test_a_change_in_the_warehouse_code_builds_even_with_nothing_new(loaded: Loaded, monkeypatch):
+    from pipeline.warehouse import load as load_module
+
+    current = load_module.code_versions()
+    monkeypatch.setattr(load_module, "code_versions", lambda: {**current, "build": "other"})
+    marts_changed = load_warehouse(loaded.warehouse, loaded.inputs)
+    assert not marts_changed.unchanged and marts_changed.incremental
+    monkeypatch.setattr(load_module, "code_versions", lambda: {"raw": "other", "build": "x"})
+    raw_changed = load_warehouse(loaded.warehouse, loaded.inputs)
+    assert not raw_changed.incremental  # copied raw rows may not fit: built from the lake
+    assert raw_changed.row_counts == marts_changed.row_counts
+
+
+def test_a_reparsed_filing_with_no_rows_loses_its_old_rows(loaded: Loaded):
+    """An empty file replaces the accession's rows (an incremental load equals a rebuild)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pipeline.edgar.catalog import CATALOG_SCHEMA
+    from pipeline.parquet_io import write_parquet_atomically
+
+    catalog = pq.read_table(loaded.inputs.catalog_path).to_pylist()
+    row = next(r for r in catalog if r["accession_number"] == "AM-24-Q1")
+    row["sha256"] = "1" * 64  # landed again with new bytes
+    write_parquet_atomically(
+        pa.Table.from_pylist(catalog, schema=CATALOG_SCHEMA), loaded.inputs.catalog_path
+    )
+    path = loaded.fixture.line_items_dir / "ticker=AMZN" / "AM-24-Q1.parquet"
+    old = pq.read_table(path)
+    metadata = {**old.schema.metadata, b"source_sha256": row["sha256"].encode()}
+    pq.write_table(old.slice(0, 0).replace_schema_metadata(metadata), path)
+    facts = loaded.fixture.facts_dir / "ticker=AMZN" / "AM-24-Q1.parquet"
+    old_facts = pq.read_table(facts)
+    pq.write_table(
+        old_facts.replace_schema_metadata(
+            {**old_facts.schema.metadata, b"source_sha256": row["sha256"].encode()}
+        ),
+        facts,
+    )
+    result = load_warehouse(loaded.warehouse, loaded.inputs)
+    assert result.incremental and result.accessions_staged["line_items"] == 1
+    with read_connection(loaded.warehouse) as con:
+        n = con.execute(
+            "SELECT count(*) FROM raw.line_items WHERE accession_number = 'AM-24-Q1'"
+        ).fetchone()[0]
+        incremental = con.execute("SELECT * FROM core.financials ORDER BY ALL").fetchall()
+    assert n == 0
+    load_warehouse(loaded.warehouse, loaded.inputs, full_refresh=True)
+    with read_connection(loaded.warehouse) as con:
+        assert con.execute("SELECT * FROM core.financials ORDER BY ALL").fetchall() == incremental
+
+
+def test_a_damaged_parquet_page_is_rejected_by_name(loaded: Loaded):
+    add_new_filing(loaded)
+    path = loaded.fixture.facts_dir / "ticker=AMZN" / "AM-24-Q3.parquet"
+    data = bytearray(path.read_bytes())
+    for at in range(4, min(len(data) // 2, 400)):  # the first data pages; the footer intact
+        data[at] ^= 0xFF
+    path.write_bytes(bytes(data))
+    result = load_warehouse(loaded.warehouse, loaded.inputs)
+    (rejected,) = result.rejected
+    assert (rejected.dataset, rejected.accession_number) == ("facts", "AM-24-Q3")
+    assert rejected.reason.startswith("cannot be read (") and "\n" not in rejected.reason
+    assert result.accessions_staged["line_items"] == 1  # the rest of the filing went through
+
+
+def test_a_killed_session_that_left_a_wal_is_set_aside_with_it(loaded: Loaded):
+    store = SnapshotStore(loaded.warehouse)
+    served = store.served()
+    session = Session(loaded.warehouse, "rw")
+    session.run("DELETE FROM raw.line_items")
+    session.proc.kill()  # no checkpoint: the WAL stays beside the served generation
+    session.proc.wait(timeout=30)
+    assert served.with_name(served.name + ".wal").exists()
+    result = load_warehouse(loaded.warehouse, loaded.inputs)
+    assert not result.incremental and result.row_counts["raw.line_items"] == 59
+    aside = sorted(store.directory.glob(f"{served.name}.set-aside-*"))
+    assert aside == [aside[0], aside[0].with_name(aside[0].name + ".wal")]  # WAL moved with it
+    assert [p for p in store.directory.iterdir() if p.name.endswith(".wal")] == [aside[1]]
+
+
+def test_a_touched_snapshot_is_still_built_upon(loaded: Loaded):
+    served = SnapshotStore(loaded.warehouse).served()
+    os.utime(served)  # a new mtime, not a byte changed
+    add_new_filing(loaded)
+    assert load_warehouse(loaded.warehouse, loaded.inputs).incremental

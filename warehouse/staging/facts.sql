@@ -1,9 +1,9 @@
--- Accessions that left the catalog (stage_catalog) lose their facts; every accession in
--- stage_facts (the verified files the catalog names) is replaced. Any other catalog
--- accession (file missing or not verified) keeps the rows it has.
+-- Accessions that left the catalog (stage_catalog) lose their facts; every accession
+-- in stage_accessions (the verified files staged now, even one with no rows) is replaced
+-- by its rows in stage_facts. Any other catalog accession keeps the rows it has.
 DELETE FROM raw.facts
 WHERE accession_number NOT IN (SELECT accession_number FROM stage_catalog)
-   OR accession_number IN (SELECT DISTINCT accession_number FROM stage_facts);
+   OR accession_number IN (SELECT accession_number FROM stage_accessions);
 
 INSERT INTO raw.facts BY NAME
 SELECT

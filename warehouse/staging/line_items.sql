@@ -1,9 +1,9 @@
 -- Accessions that left the catalog (stage_catalog) lose their line items; every accession
--- in stage_line_items (the verified files the catalog names) is replaced. Any other catalog
--- accession (file missing or not verified) keeps the rows it has.
+-- in stage_accessions (the verified files staged now, even one with no rows) is replaced
+-- by its rows in stage_line_items. Any other catalog accession keeps the rows it has.
 DELETE FROM raw.line_items
 WHERE accession_number NOT IN (SELECT accession_number FROM stage_catalog)
-   OR accession_number IN (SELECT DISTINCT accession_number FROM stage_line_items);
+   OR accession_number IN (SELECT accession_number FROM stage_accessions);
 
 INSERT INTO raw.line_items BY NAME
 SELECT
