@@ -84,9 +84,8 @@ def cannot_open_message(warehouse_path: Path, generation: Path, exc: BaseExcepti
     """One line for a served snapshot that cannot be opened, saying what to do."""
     return (
         f"warehouse {warehouse_path} (snapshot {generation.name}) cannot be opened "
-        f"({first_line(exc)}): the next "
-        "`edgar-pipeline run` builds a new snapshot from the Parquet files (or "
-        "`edgar-pipeline rollback` serves the previous one now)"
+        f"({first_line(exc)}): `edgar-pipeline run --rebuild` builds a new snapshot from "
+        "the Parquet files (or `edgar-pipeline rollback` serves the previous one now)"
     )
 
 

@@ -114,8 +114,13 @@ def load_warehouse(
             if kept is not None:
                 return kept
         args = (inputs, default_fiscal_year_ends, on_step, inspect)
+        set_aside = store.changed_served()
+        # A rebuild reads everything anyway: it checks the old snapshot's bytes too, so a
+        # damaged one (bits rotted, size unchanged) never becomes the rollback target.
+        if full_refresh and set_aside is None and served in store.generations():
+            set_aside = None if store.intact(served) else served
         try:
-            return _load(store, base, full_refresh, *args, set_aside=store.changed_served())
+            return _load(store, base, full_refresh, *args, set_aside=set_aside)
         except (_BaseUnusable, SnapshotChangedError) as exc:
             log.warning(
                 "served snapshot %s is damaged (%s): building the next one from the Parquet lake",
@@ -143,6 +148,9 @@ def _keep_if_nothing_new(
         raw = RawLoad(staged={"catalog": 0, "facts": 0, "line_items": 0})
         inspected = inspect(con, raw) if inspect is not None else None
         counts = row_counts(con)
+    except duckdb.Error as exc:  # e.g. a damaged block: the build checks the bytes
+        log.warning("served snapshot %s cannot be read (%s): building", served, first_line(exc))
+        return None
     finally:
         close_quietly(con)
     log.info("nothing new: still serving snapshot %s", served.name)

@@ -200,6 +200,15 @@ class SnapshotStore:
         stamp = self.stamp(generation)
         return stamp is not None and stamp.matches(generation)
 
+    def intact(self, generation: Path) -> bool:
+        """Whether a generation's bytes are exactly those published (reads it whole)."""
+        stamp = self.stamp(generation)
+        return (
+            stamp is not None
+            and stamp.matches(generation)
+            and file_sha256(generation) == stamp.sha256
+        )
+
     def changed_served(self) -> Path | None:
         """The served generation if it changed since it was published (a process wrote
         into it, or it is damaged); such a file is neither built upon nor kept as previous."""

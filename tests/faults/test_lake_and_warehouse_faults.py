@@ -400,14 +400,14 @@ def test_a_corrupt_snapshot_is_set_aside_and_rebuilt(
     line = one_line(status.stderr)
     assert line.startswith(f"warehouse {path} (snapshot {generation.name}) cannot be opened (")
     assert line.endswith(
-        "): the next `edgar-pipeline run` builds a new snapshot from the Parquet files (or "
+        "): `edgar-pipeline run --rebuild` builds a new snapshot from the Parquet files (or "
         "`edgar-pipeline rollback` serves the previous one now)"
     )
     if kind == "other-duckdb-version":
         assert "storage version number 39" in line
 
     with caplog.at_level("WARNING", logger="pipeline.warehouse"):
-        result = load_from_settings(lake.settings)
+        result = load_from_settings(lake.settings, full_refresh=True)  # what the line says
 
     assert not result.incremental  # built from the Parquet lake, not on the damaged file
     (moved,) = store.directory.glob(f"{generation.name}.set-aside-*")
