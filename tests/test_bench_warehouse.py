@@ -62,16 +62,17 @@ def test_each_load_stages_what_its_scenario_says(measured: tuple[Path, dict]) ->
     n = row["filings"]
     assert row["full"]["staged"] == {"catalog": n, "facts": n, "line_items": n}
     assert not row["full"]["incremental"]
-    assert row["nothing"]["staged"] == {"catalog": n, "facts": 0, "line_items": 0}
+    assert row["nothing"]["staged"] == {"catalog": 0, "facts": 0, "line_items": 0}
+    assert row["nothing"]["unchanged"]
     assert row["one"]["staged"] == {"catalog": n + 1, "facts": 1, "line_items": 1}
     assert row["view_one"]["staged"] == {"catalog": n + 1, "line_items": 1}
-    assert all(row[s]["incremental"] for s in ("nothing", "one", "view_one"))
+    assert all(row[s]["incremental"] and not row[s]["unchanged"] for s in ("one", "view_one"))
     # the new 10-Q's quarter reached core.financials
     assert row["one"]["financials"] > row["nothing"]["financials"] == row["full"]["financials"]
     assert row["view_one"]["financials"] == row["one"]["financials"]
 
 
-@pytest.mark.parametrize("scenario", ["full", "nothing", "one", "view_one"])
+@pytest.mark.parametrize("scenario", ["full", "one", "view_one"])
 def test_parts_are_timed_and_fit_in_the_total(measured: tuple[Path, dict], scenario: str) -> None:
     result = measured[1][scenario]
     parts = [result[p] for p in bench.PARTS]
@@ -80,6 +81,12 @@ def test_parts_are_timed_and_fit_in_the_total(measured: tuple[Path, dict], scena
     assert sum(parts) <= result["total_s"]
     assert result["copy_s"] > 0 if scenario != "full" else result["copy_s"] < 0.01  # no copy
     assert result["peak_rss_mb"] > 0 and result["db_mb"] > 0
+
+
+def test_nothing_new_builds_nothing(measured: tuple[Path, dict]) -> None:
+    result = measured[1]["nothing"]
+    assert [result[p] for p in bench.PARTS] == [0.0] * len(bench.PARTS)
+    assert result["total_s"] > 0 and result["db_mb"] == measured[1]["full"]["db_mb"]
 
 
 def test_view_snapshot_reads_the_lake_and_holds_the_same_facts(
@@ -117,14 +124,23 @@ def test_a_view_snapshot_cannot_be_read_by_the_sandboxed_query_command(
 
 
 @pytest.mark.parametrize(
-    ("staged", "incremental", "what"),
-    [(12, True, "full"), (12, False, "one-filing"), (1, False, "one-filing")],
+    ("staged", "incremental", "unchanged", "what"),
+    [
+        (12, True, False, "full"),  # built on a copy, not from empty
+        (12, False, False, "one"),  # a rebuild, not one filing
+        (1, False, False, "one"),
+        (0, True, False, "nothing"),  # built a snapshot with nothing new
+    ],
 )
 def test_a_load_that_is_not_its_scenario_stops_the_benchmark(
-    staged: int, incremental: bool, what: str
+    staged: int, incremental: bool, unchanged: bool, what: str
 ) -> None:
-    result = {"staged": {"facts": staged, "line_items": staged}, "incremental": incremental}
-    expected = 12 if what == "full" else 1
+    result = {
+        "staged": {"facts": staged, "line_items": staged},
+        "incremental": incremental,
+        "unchanged": unchanged,
+    }
+    expected = {"full": 12, "one": 1, "nothing": 0}[what]
     with pytest.raises(SystemExit, match="would not measure what it says"):
         bench._expect(result, expected, what)
 
