@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -631,7 +632,7 @@ def main() -> None:
         else:
             print(json.dumps(child_query(root, warehouse)))
         return
-    started = time.perf_counter()
+    started, load_before = time.perf_counter(), os.getloadavg()[0]
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench_warehouse_") as tmp:
         for scale in args.scales:
@@ -640,6 +641,10 @@ def main() -> None:
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1, default=str) + "\n")
     report(rows)
+    print(
+        f"\n{os.cpu_count()} CPUs; load average (1 min) {load_before:.1f} at the start, "
+        f"{os.getloadavg()[0]:.1f} at the end (other work on the machine inflates the times)"
+    )
     sys.stdout.flush()
     print(f"\n(whole run {time.perf_counter() - started:.0f} s)", file=sys.stderr)
 
