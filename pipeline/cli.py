@@ -148,7 +148,12 @@ def _run_pipeline(settings: Settings, args: argparse.Namespace) -> int:
     from dagster import DagsterInstance
 
     from assets.partitions import FILINGS
-    from pipeline.automation.partition_ranges import all_partitions_tags, rebuild_tags
+    from pipeline.automation.partition_ranges import (
+        all_partitions_tags,
+        partition_range_tags,
+        rebuild_tags,
+    )
+    from pipeline.automation.pending import covering_range, pending_partitions
     from pipeline.dead_runs import reap_dead_runs
     from pipeline.definitions import BUILD_JOB, SYNC_JOB, build_definitions
 
@@ -164,12 +169,17 @@ def _run_pipeline(settings: Settings, args: argparse.Namespace) -> int:
         if not keys:
             print("no filings to process")
             return 0 if synced else 1
-        tags = all_partitions_tags(keys)
         if args.rebuild:
-            tags |= rebuild_tags()
+            tags = all_partitions_tags(keys) | rebuild_tags()
             print(f"2/2 rebuilding: re-parsing all {len(keys)} filings, reloading the warehouse")
         else:
-            print(f"2/2 parsing what changed of {len(keys)} filings, loading, building the marts")
+            pending = pending_partitions(settings, keys)
+            first, last = covering_range(keys, pending)
+            tags = partition_range_tags(first, last)
+            print(
+                f"2/2 parsing what changed ({len(pending)} of {len(keys)} filings), loading, "
+                "building the marts"
+            )
         built = _execute(defs.resolve_job_def(BUILD_JOB), instance, tags)
     if settings.warehouse_path.exists():
         print()

@@ -356,7 +356,9 @@ def test_the_cli_run_parses_nothing_unchanged_and_rebuild_reparses_everything(co
 
     again = run()
     assert snapshot(settings) == first
-    assert f"parsed 0, unchanged {len(keys)}, failed 0" in again
+    # the run covers only what changed: nothing, so one partition, unchanged
+    assert f"parsing what changed (0 of {len(keys)} filings)" in again
+    assert "parsed 0, unchanged 1, failed 0 (of 1 filings)" in again
 
     rebuilt = run("--rebuild")
     assert f"parsed {len(keys)}, unchanged 0, failed 0" in rebuilt
