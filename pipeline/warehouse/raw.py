@@ -143,15 +143,21 @@ def _files_to_stage(
 
 
 def _candidates(con: duckdb.DuckDBPyConnection, dataset: str) -> list[tuple[str, str, str]]:
-    """(ticker, accession, sha256) of stage_catalog accessions new or changed for ``dataset``:
-    ``raw.loaded_files`` has no row for them with the catalog's sha256 and the running
-    ``PARSER_VERSION``."""
+    """(ticker, accession, sha256) of stage_catalog accessions new or changed for ``dataset``.
+
+    An accession is new or changed when ``raw.loaded_files`` has no row for it with the
+    source sha256 and parser version its current Parquet files were written from: the
+    catalog's parse record (``parsed_sha256``, ``parser_version``: kept for a filing whose
+    re-parse failed, whose old files stay), else its landed sha256 and the running
+    ``PARSER_VERSION``. So a filing that keeps failing is not read again on every load.
+    """
     return con.execute(
         "SELECT c.ticker, c.accession_number, c.sha256 FROM stage_catalog AS c "
         "WHERE c.status IN (SELECT unnest(?::VARCHAR[])) AND NOT EXISTS ("
         "  SELECT 1 FROM raw.loaded_files AS l WHERE l.dataset = ? "
-        "  AND l.accession_number = c.accession_number AND l.source_sha256 = c.sha256 "
-        "  AND l.parser_version = ?) "
+        "  AND l.accession_number = c.accession_number "
+        "  AND l.source_sha256 = coalesce(c.parsed_sha256, c.sha256) "
+        "  AND l.parser_version = coalesce(c.parser_version, ?)) "
         "ORDER BY c.accession_number",
         [list(PARSEABLE_STATUSES), dataset, PARSER_VERSION],
     ).fetchall()

@@ -320,3 +320,30 @@ def test_a_touched_snapshot_is_still_built_upon(loaded: Loaded):
     os.utime(served)  # a new mtime, not a byte changed
     add_new_filing(loaded)
     assert load_warehouse(loaded.warehouse, loaded.inputs).incremental
+
+
+def test_a_filing_whose_reparse_keeps_failing_is_not_read_on_every_load(loaded: Loaded):
+    """Its old files (an older parser's) stay, and the catalog records what they are."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pipeline.edgar.catalog import CATALOG_SCHEMA
+    from pipeline.parquet_io import write_parquet_atomically
+
+    for directory in (loaded.fixture.facts_dir, loaded.fixture.line_items_dir):
+        path = directory / "ticker=AMZN" / "AM-24-Q1.parquet"
+        table = pq.read_table(path)
+        old = {**table.schema.metadata, b"parser_version": b"0"}
+        pq.write_table(table.replace_schema_metadata(old), path)
+    catalog = pq.read_table(loaded.inputs.catalog_path).to_pylist()
+    for row in catalog:
+        if row["accession_number"] == "AM-24-Q1":
+            row.update(status="parse_failed", error="boom", parsed_sha256=row["sha256"])
+            row["parser_version"] = "0"
+    write_parquet_atomically(
+        pa.Table.from_pylist(catalog, schema=CATALOG_SCHEMA), loaded.inputs.catalog_path
+    )
+    first = load_warehouse(loaded.warehouse, loaded.inputs)
+    assert first.accessions_staged["facts"] == 1  # its recorded key changed: read once
+    again = load_warehouse(loaded.warehouse, loaded.inputs)
+    assert again.unchanged and again.accessions_staged["facts"] == 0
