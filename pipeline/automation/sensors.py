@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import requests
 from dagster import (
+    AssetKey,
     DefaultSensorStatus,
     RunRequest,
     SensorEvaluationContext,
@@ -34,7 +35,11 @@ from dagster import (
     sensor,
 )
 
+from assets.charts import ttm_race_chart
+from assets.edgar import CATALOG_KEY, download_asset_key
 from assets.partitions import FILINGS
+from assets.warehouse import warehouse_tables
+from assets.xbrl import parsed_filings
 from pipeline.automation.partition_ranges import partition_range_tags
 from pipeline.config import Settings
 from pipeline.edgar.companies import UnknownCompanyError, resolve_company
@@ -125,13 +130,24 @@ def run_request_for(found: list[tuple[str, FilingRef]]) -> RunRequest:
     rather than one warehouse rebuild per filing.
     """
     first, last = found[0][1].accession_number, found[-1][1].accession_number
-    companies = ",".join(sorted({company for company, _ in found}))
+    companies = sorted({company for company, _ in found})
     forms = ",".join(sorted({ref.form for _, ref in found}))
-    tags = {"edgar/company": companies, "edgar/form": forms}
+    tags = {"edgar/company": ",".join(companies), "edgar/form": forms}
+    selection = run_selection(companies)
     if len(found) == 1:
-        return RunRequest(run_key=first, partition_key=first, tags=tags)
+        return RunRequest(run_key=first, partition_key=first, tags=tags, asset_selection=selection)
     range_tags = partition_range_tags(first, last)
-    return RunRequest(run_key=f"{first}...{last}", tags={**tags, **range_tags})
+    return RunRequest(
+        run_key=f"{first}...{last}", tags={**tags, **range_tags}, asset_selection=selection
+    )
+
+
+def run_selection(companies: Iterable[str]) -> list[AssetKey]:
+    """What a run for new filings materializes: the download assets of their companies
+    only (not every tracked company's, which would read every company's EDGAR index again),
+    the catalog, and everything downstream of it."""
+    downstream = [*parsed_filings.keys, *warehouse_tables.keys, *ttm_race_chart.keys]
+    return [*(download_asset_key(c) for c in companies), CATALOG_KEY, *downstream]
 
 
 def resolve_companies(

@@ -81,8 +81,17 @@ def test_sensor_requests_exactly_the_new_filing_then_nothing(
         # Carry the request out as the daemon would: register the partition, run the job.
         instance.add_dynamic_partitions(FILINGS.name, [new_key])
         tags = {"dagster/partition": new_key}
-        result = execute_job(defs, MAIN_JOB, instance, tags)
+        request = second.run_requests[0]
+        result = defs.resolve_job_def(MAIN_JOB).execute_in_process(
+            instance=instance,
+            tags=tags,
+            asset_selection=request.asset_selection,
+            raise_on_error=False,
+        )
         assert result.success, step_failures(result)
+        ran = {e.step_key for e in result.all_events if e.is_step_success}
+        downloads = {step for step in ran if step.startswith("edgar__filings_")}
+        assert downloads == {"edgar__filings_amzn", "edgar__filings_catalog"}  # not WMT's
         assert filing_file(settings.facts_dir, "AMZN", new_key).exists()
         parsed = list(settings.facts_dir.rglob("*.parquet"))
         assert [p.name for p in parsed] == [f"{new_key}.parquet"]
@@ -143,3 +152,9 @@ def test_a_batch_of_new_filings_is_one_run_over_their_range():
 
     single = run_request_for(found[:1])
     assert single.partition_key == single.run_key == "0000104169-25-000021"
+    # only the new filing's company is downloaded again; the rest of the graph is selected
+    keys = {key.to_user_string() for key in single.asset_selection}
+    assert "edgar/filings_wmt" in keys and "edgar/filings_amzn" not in keys
+    assert {"edgar/filings_catalog", "xbrl/facts", "warehouse/financials"} <= keys
+    both = {key.to_user_string() for key in request.asset_selection}
+    assert {"edgar/filings_wmt", "edgar/filings_amzn"} <= both
