@@ -114,6 +114,7 @@ def sensor_take(state: Path) -> dict:
                 instance=instance,
                 tags=tags,
                 run_config=request.run_config or None,
+                asset_selection=request.asset_selection,  # as the daemon launches it
                 raise_on_error=False,
             )
             runs.append({"run_id": result.run_id, "success": result.success})

@@ -28,7 +28,8 @@ def test_a_swapped_parquet_file_fails_the_check_by_name_and_keeps_the_rows(corpu
     source = filing_file(settings.facts_dir, other["ticker"], other["accession_number"])
     shutil.copyfile(source, target)  # another filing's facts under this filing's name
     # ... and the filing landed again with new bytes, so the next load stages it
-    catalog[0] = {**victim, "sha256": "0" * 64}
+    # (the catalog clears a filing's parse record when its landed sha256 changes)
+    catalog[0] = {**victim, "sha256": "0" * 64, "parsed_sha256": None, "parser_version": None}
     write_parquet_atomically(
         pa.Table.from_pylist(catalog, schema=CATALOG_SCHEMA), settings.catalog_path
     )
