@@ -100,15 +100,8 @@ class Stamp:
         return size == self.size and not wal_of(path).exists()
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_file(path: Path) -> None:
+def _fsync(path: Path) -> None:
+    """fsync a file or a directory (its entries: a rename in it is then durable)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -290,18 +283,18 @@ class SnapshotStore:
         generation = building.with_name(building.name.removesuffix(BUILDING))
         if wal_of(building).exists():
             raise RuntimeError(f"{building} still has a WAL after its checkpoint; not published")
-        _fsync_file(building)
+        _fsync(building)
         os.replace(building, generation)
         stamp = Stamp.of(generation, row_counts, code)
         write_atomically(
             generation.with_suffix(".json"), json.dumps(stamp.__dict__, indent=1) + "\n"
         )
-        _fsync_dir(self.directory)  # the generation's name is durable before a link names it
+        _fsync(self.directory)  # the generation's name is durable before a link names it
         old = self._adopt_plain_file(self.served())
         if old is not None and old not in (generation, set_aside):
             self._point(self.previous_path, old)  # first: a crash next leaves served == previous
         self._point(self.served_path, generation)
-        _fsync_dir(self.served_path.parent)
+        _fsync(self.served_path.parent)
         try:
             if set_aside is not None and old == set_aside:
                 moved = self._set_aside(set_aside)
@@ -362,7 +355,7 @@ class SnapshotStore:
             )
         self._point(self.served_path, previous)
         self._point(self.previous_path, served)
-        _fsync_dir(self.served_path.parent)
+        _fsync(self.served_path.parent)
         return previous, served
 
     def generations(self) -> list[Path]:

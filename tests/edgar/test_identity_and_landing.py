@@ -94,6 +94,19 @@ def test_a_manifest_matches_its_file_until_the_file_changes(tmp_path):
     assert landed_problem(path.parent) == "not downloaded"
     path.write_bytes(_submission())
     assert "no landing.json" in landed_problem(path.parent)
+    manifest = _write_manifest_for(path)
+    assert read_manifest(path.parent) == manifest
+    assert landed_problem(path.parent) is None
+
+    path.write_bytes(path.read_bytes().replace(b"<html/>", b"<html />"))
+    problem = landed_problem(path.parent)
+    assert "changed since it landed" in problem and manifest.sha256[:12] in problem
+    assert str(path.parent / SUBMISSION_FILE) in problem
+
+
+def _write_manifest_for(path: Path) -> LandingManifest:
+    """Write (and return) the landing manifest of the landed file at ``path``, with no stat
+    recorded (as manifests written before the stat was kept)."""
     sha256, size = file_digest(path)
     header = parse_header(path.read_bytes())
     manifest = LandingManifest(
@@ -102,13 +115,7 @@ def test_a_manifest_matches_its_file_until_the_file_changes(tmp_path):
         header.company_name,
     )  # fmt: skip
     write_manifest(path.parent, manifest)
-    assert read_manifest(path.parent) == manifest
-    assert landed_problem(path.parent) is None
-
-    path.write_bytes(path.read_bytes().replace(b"<html/>", b"<html />"))
-    problem = landed_problem(path.parent)
-    assert "changed since it landed" in problem and sha256[:12] in problem
-    assert str(path.parent / SUBMISSION_FILE) in problem
+    return manifest
 
 
 def _landed_without_stat(tmp_path: Path) -> Path:
@@ -116,14 +123,7 @@ def _landed_without_stat(tmp_path: Path) -> Path:
     path = filing_path(tmp_path, "AMZN", "10-K", "0001018724-24-000008")
     path.parent.mkdir(parents=True)
     path.write_bytes(_submission())
-    sha256, size = file_digest(path)
-    header = parse_header(path.read_bytes())
-    manifest = LandingManifest(
-        header.accession_number, sha256, size, "2026-01-01T00:00:00+00:00", header.cik,
-        header.form, header.filing_date, header.period_of_report, header.fiscal_year_end,
-        header.company_name,
-    )  # fmt: skip
-    write_manifest(path.parent, manifest)
+    _write_manifest_for(path)
     return path
 
 
