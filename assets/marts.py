@@ -17,10 +17,9 @@ from dagster import (
     asset_check,
 )
 
-from pipeline.metadata import column_schema
+from pipeline.metadata import table_metadata
 from pipeline.warehouse import markdown_preview, row_counts
 from pipeline.warehouse.resource import DuckDBWarehouse
-from pipeline.warehouse.stats import table_schema
 
 GROUP = "marts"
 OWNERS = ["team:data-eng"]
@@ -126,7 +125,7 @@ def mart_results(
                 asset_key=key,
                 metadata={
                     "dagster/row_count": counts[table],
-                    "dagster/column_schema": column_schema(table_schema(con, table)),
+                    **table_metadata(con, table),
                     "preview": MetadataValue.md(markdown_preview(con, preview)),
                 },
             )

@@ -24,10 +24,9 @@ from assets.edgar import CATALOG_KEY
 from assets.marts import FINANCIALS_KEY, MART_SPECS, mart_checks, mart_results
 from assets.xbrl import FACTS_KEY, LINE_ITEMS_KEY
 from pipeline.automation.partition_ranges import rebuild_forced
-from pipeline.metadata import column_schema, failure_check_metadata
+from pipeline.metadata import failure_check_metadata, table_metadata
 from pipeline.warehouse import RawLoad, markdown_preview, row_counts
 from pipeline.warehouse.resource import DuckDBWarehouse
-from pipeline.warehouse.stats import table_schema
 
 GROUP = "warehouse"
 OWNERS = ["team:data-eng"]
@@ -150,7 +149,7 @@ def _warehouse_results(context, con, staged: RawLoad) -> list[MaterializeResult]
                 asset_key=key,
                 metadata={
                     "dagster/row_count": counts[table],
-                    "dagster/column_schema": column_schema(table_schema(con, table)),
+                    **table_metadata(con, table),
                     "accessions_staged": staged[dataset],
                 },
                 check_results=[_files_verified(staged)] if key == RAW_FACTS_KEY else [],
@@ -161,7 +160,7 @@ def _warehouse_results(context, con, staged: RawLoad) -> list[MaterializeResult]
             asset_key=FINANCIALS_KEY,
             metadata={
                 "dagster/row_count": counts["core.financials"],
-                "dagster/column_schema": column_schema(table_schema(con, "core.financials")),
+                **table_metadata(con, "core.financials"),
                 "tables": MetadataValue.json({k: v for k, v in counts.items() if "core." in k}),
                 "fiscal_years": MetadataValue.md(
                     markdown_preview(

@@ -1,10 +1,20 @@
-"""Helpers for Dagster materialization metadata: markdown previews and column schemas."""
+"""Helpers for Dagster materialization metadata: markdown previews, column schemas (DuckDB
+type names, descriptions from columns.toml) and table names."""
 
 from __future__ import annotations
 
+import tomllib
 from decimal import Decimal
+from functools import cache
+from pathlib import Path
 
+import duckdb
 import pyarrow as pa
+
+COLUMNS_TOML = Path(__file__).with_name("columns.toml")
+# dagster/table_name's database part: the served snapshot, data/warehouse.duckdb (DuckDB
+# names the database after the snapshot file the symlink points to, which changes per load).
+WAREHOUSE_DATABASE = "warehouse"
 
 
 def format_cell(value: object) -> str:
@@ -31,11 +41,82 @@ def markdown_table(table: pa.Table, limit: int = 20, columns: list[str] | None =
     return "\n".join(lines)
 
 
-def column_schema(schema: pa.Schema):
-    """A Dagster ``TableSchema`` (shown in the UI's column list) for an Arrow schema."""
-    from dagster import TableColumn, TableSchema
+@cache
+def _descriptions() -> dict:
+    with COLUMNS_TOML.open("rb") as handle:
+        return tomllib.load(handle)
 
-    return TableSchema(columns=[TableColumn(name=f.name, type=str(f.type)) for f in schema])
+
+def column_description(column: str, table: str | None = None) -> str | None:
+    """The description of ``column`` (of ``table``, whose own entry wins) from columns.toml.
+
+    A column ``<prefix>_<rest>`` not described itself, whose ``rest`` is (a side-by-side
+    mart's company prefix), reads ``"<PREFIX>: <rest's description>"``.
+    """
+    docs = _descriptions()
+    own = docs.get("tables", {}).get(table or "", {})
+    for name in (column, *([column.split("_", 1)[1]] if "_" in column else [])):
+        if text := own.get(name) or docs["columns"].get(name):
+            return text if name == column else f"{column.split('_', 1)[0].upper()}: {text}"
+    return None
+
+
+def duckdb_type_names(schema: pa.Schema) -> list[str]:
+    """DuckDB's name of each field's type (``DECIMAL(38,10)``, not ``decimal128(38, 10)``).
+
+    DuckDB maps the Arrow types itself (an empty table read through ``from_arrow``), so the
+    names are those the warehouse shows for the same data.
+    """
+    with duckdb.connect() as con:
+        return [str(t) for t in con.from_arrow(schema.empty_table()).dtypes]
+
+
+def column_schema(schema: pa.Schema, table: str | None = None):
+    """A Dagster ``TableSchema`` for an Arrow schema: DuckDB type names, NOT NULL fields as
+    constraints, descriptions from columns.toml (``table`` selects its overrides)."""
+    from dagster import TableColumn, TableColumnConstraints, TableSchema
+
+    return TableSchema(
+        columns=[
+            TableColumn(
+                name=field.name,
+                type=type_name,
+                description=column_description(field.name, table),
+                constraints=TableColumnConstraints(nullable=field.nullable),
+            )
+            for field, type_name in zip(schema, duckdb_type_names(schema), strict=True)
+        ]
+    )
+
+
+def table_metadata(con: duckdb.DuckDBPyConnection, table: str) -> dict:
+    """``dagster/table_name`` and ``dagster/column_schema`` of warehouse ``table``
+    (``schema.table``), read from DuckDB's catalog: its type names, NOT NULL constraints and
+    column comments (columns.toml where a column has no comment)."""
+    from dagster import TableColumn, TableColumnConstraints, TableSchema
+
+    schema_name, table_name = table.split(".")
+    rows = con.execute(
+        "SELECT database_name, column_name, data_type, is_nullable, comment FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND schema_name = ? AND table_name = ? "
+        "ORDER BY column_index",
+        [schema_name, table_name],
+    ).fetchall()
+    if not rows:
+        raise ValueError(f"warehouse table {table} not found")
+    columns = [
+        TableColumn(
+            name=name,
+            type=data_type,
+            description=comment or column_description(name, table),
+            constraints=TableColumnConstraints(nullable=nullable),
+        )
+        for _, name, data_type, nullable, comment in rows
+    ]
+    return {
+        "dagster/table_name": f"{WAREHOUSE_DATABASE}.{table}",
+        "dagster/column_schema": TableSchema(columns=columns),
+    }
 
 
 def failure_check_metadata(problems: dict[str, str]) -> dict:
