@@ -25,6 +25,7 @@ CORE = (
     "core/reported_values.sql",
     "core/financials.sql",
     "core/quarter_gaps.sql",
+    "core/ttm.sql",
 )
 MARTS = (
     "marts/company_quarters.sql",

@@ -29,8 +29,8 @@ WMT (FYE 0131; FY2024 = 2023-02-01..2024-01-31)
      TTM revenue CY2023Q4 500, CY2024Q1 125+125+130+125=505.
 RETL (52/53-week year near Jan 31; FY2024 = 2023-01-29..2024-02-03, 53 weeks, 371 days)
   R-23-Q1/Q2/Q3 10-Q, R-24-K 10-K: revenue Q1 1000, Q2 1100 (6M 2100), Q3 1200 (9M 3300),
-  FY 4,700,750,000.25 USD; capex YTD 50 / 120 / 200 / 300.
-  => Q4 revenue 1,400,750,000.25 (98 days); capex Q2 70, Q3 80, Q4 100.
+  FY 4,700,750,001 USD; capex YTD 50 / 120 / 200 / 300.
+  => Q4 revenue 1,400,750,001 (98 days); capex Q2 70, Q3 80, Q4 100.
 """
 
 from __future__ import annotations
@@ -303,7 +303,7 @@ def base_filings() -> list[Filing]:
             "2024-03-20",
             "2024-02-03",
             [
-                ("revenue", "2023-01-29", "2024-02-03", Decimal("4700750000.25")),
+                ("revenue", "2023-01-29", "2024-02-03", Decimal("4700750001")),
                 ("capex", "2023-01-29", "2024-02-03", _m(300)),
             ],
         ),

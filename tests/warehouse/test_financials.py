@@ -6,7 +6,6 @@ Expected values come from the arithmetic in tests/warehouse/fixtures.py.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from tests.warehouse.helpers import M, financial, one, rows
 
@@ -54,17 +53,20 @@ def test_walmart_quarters_with_january_year_end(con) -> None:
     assert financial(con, "WMT", "revenue", "FY2025")["calendar_label"] == "CY2024"
 
 
-def test_trailing_twelve_months_are_not_fiscal_years(con) -> None:
+def test_trailing_twelve_months_are_classified_ttm_not_fiscal_years(con) -> None:
     p = one(
         con,
         "SELECT * FROM core.periods WHERE ticker = 'AMZN' "
         "AND period_start = DATE '2022-07-01' AND period_end = DATE '2023-06-30'",
     )
     assert p["length_class"] == "year"
-    assert p["period_kind"] == "other"
-    assert p["fiscal_period"] is None
-    assert p["unclassified_reason"] == "twelve months not aligned to the fiscal year"
-    # the 999 TTM capex never reaches core.financials
+    assert (p["period_kind"], p["fiscal_period"], p["fiscal_label"]) == (
+        "ttm",
+        "TTMQ2",
+        "FY2023Q2",
+    )
+    assert (p["calendar_label"], p["unclassified_reason"]) == ("CY2023Q2", None)
+    # the 999 TTM capex never reaches core.financials (it is core.ttm's reported_ttm)
     values = [r["value"] for r in rows(con, "SELECT value FROM core.financials")]
     assert 999 * M not in values and 9999 * M not in values
 
@@ -110,8 +112,8 @@ def test_53_week_year(con) -> None:
     )
     assert fy["calendar_label"] == "CY2023"
     q4 = financial(con, "RETL", "revenue", "FY2024Q4")
-    # exact decimal arithmetic: 4,700,750,000.25 - 3,300,000,000
-    assert q4["value"] == Decimal("1400750000.25")
+    # exact arithmetic to the dollar: 4,700,750,001 - 3,300,000,000
+    assert q4["value"] == 1_400_750_001
     assert (q4["period_start"], q4["period_end"], q4["days"]) == (
         date(2023, 10, 29),
         date(2024, 2, 3),

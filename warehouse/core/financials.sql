@@ -1,6 +1,7 @@
 -- core.financials: one row per company, line item and fiscal period (Q1-Q4, FY) in USD.
 -- A reported three-month (or twelve-month) value wins; otherwise the quarter is derived
 -- from year-to-date values, in this order of preference:
+--   Q1: six_months_ytd - q2
 --   Q2: six_months_ytd - q1
 --   Q3: nine_months_ytd - six_months_ytd | nine_months_ytd - q1 - q2
 --   Q4: fiscal_year - nine_months_ytd | fiscal_year - six_months_ytd - q3
@@ -37,6 +38,10 @@ candidates AS (
         NULL::VARCHAR AS derivation, q1.v AS value, q1.fv AS first_value,
         q1.s AS period_start, q1.e AS period_end, [q1] AS inputs
     FROM w WHERE q1 IS NOT NULL
+    UNION ALL
+    SELECT ticker, line_item, fiscal_year, 'Q1', 2, 'six_months_ytd - q2',
+        h1.v - q2.v, h1.fv - q2.fv, h1.s, q2.s - 1, [h1, q2]
+    FROM w WHERE h1 IS NOT NULL AND q2 IS NOT NULL
     UNION ALL
     SELECT ticker, line_item, fiscal_year, 'Q2', 1, NULL, q2.v, q2.fv, q2.s, q2.e, [q2]
     FROM w WHERE q2 IS NOT NULL
