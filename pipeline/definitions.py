@@ -8,6 +8,7 @@ from assets.charts import ttm_race_chart
 from assets.edgar import build_edgar_assets
 from assets.warehouse import warehouse_assets, warehouse_checks
 from assets.xbrl import parsed_filings
+from pipeline.automation.conditions import build_automation_sensor, with_automation
 from pipeline.automation.dead_run_sensor import build_dead_run_sensor
 from pipeline.automation.schedules import build_quarterly_schedule
 from pipeline.automation.sensors import build_new_filings_sensor
@@ -26,8 +27,8 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     assets = [
         *build_edgar_assets(settings.companies),
         parsed_filings,
-        *warehouse_assets,
-        ttm_race_chart,
+        # The warehouse, marts and chart follow new or re-parsed filings by themselves.
+        *with_automation([*warehouse_assets, ttm_race_chart]),
     ]
     main_job = define_asset_job(
         MAIN_JOB,
@@ -51,7 +52,11 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
         assets=assets,
         jobs=[main_job, sync_job, build_job],
         schedules=[build_quarterly_schedule(MAIN_JOB, SYNC_JOB)],
-        sensors=[build_new_filings_sensor(MAIN_JOB), build_dead_run_sensor()],
+        sensors=[
+            build_new_filings_sensor(MAIN_JOB),
+            build_dead_run_sensor(),
+            build_automation_sensor(),
+        ],
         asset_checks=warehouse_checks,
         resources={
             "settings": PipelineSettings.from_settings(settings),
