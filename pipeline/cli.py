@@ -36,13 +36,17 @@ def prepare_dagster_home(settings: Settings) -> str:
     return str(home)
 
 
-def _execute(job, instance, tags: dict[str, str] | None = None) -> bool:
-    """Run ``job`` in this process; print its problems; True when it and its checks passed."""
+def _execute(job, instance, tags: dict[str, str] | None = None, asset_selection=None) -> bool:
+    """Run ``job`` (or its ``asset_selection``) in this process; print its problems; True
+    when it and its checks passed."""
     from pipeline.dead_runs import owner_tags
     from pipeline.run_report import report_run
 
     result = job.execute_in_process(
-        instance=instance, raise_on_error=False, tags={**(tags or {}), **owner_tags()}
+        instance=instance,
+        raise_on_error=False,
+        tags={**(tags or {}), **owner_tags()},
+        asset_selection=asset_selection,
     )
     _stop_on_signals()  # Dagster swaps the handlers while a run executes; take them back
     report = report_run(result)
@@ -164,7 +168,8 @@ def _run_pipeline(settings: Settings, args: argparse.Namespace) -> int:
         for dead in reap_dead_runs(instance):
             print(f"cleared {dead.describe()}: marked failed")
         print("1/2 downloading filings and updating the catalog")
-        synced = _execute(defs.resolve_job_def(SYNC_JOB), instance)
+        selection = _sync_selection(settings, args)
+        synced = _execute(defs.resolve_job_def(SYNC_JOB), instance, asset_selection=selection)
         keys = instance.get_dynamic_partitions(FILINGS.name)
         if not keys:
             print("no filings to process")
@@ -190,6 +195,21 @@ def _run_pipeline(settings: Settings, args: argparse.Namespace) -> int:
     if not ok:
         print("edgar-pipeline run: FAILED (see above); the next run retries what failed")
     return 0 if ok else 1
+
+
+def _sync_selection(settings: Settings, args: argparse.Namespace):
+    """The download assets of the companies with something new (all of them with
+    ``--all-companies`` or ``--rebuild``), and the catalog; None for the whole sync job."""
+    if args.all_companies or args.rebuild:
+        return None
+    from assets.edgar import CATALOG_KEY, download_asset_key
+    from pipeline.edgar.connection import edgar_connection
+    from pipeline.edgar.discovery import plan_downloads
+
+    with edgar_connection(settings) as conn:
+        plan = plan_downloads(settings, conn.user_agent)
+    print(f"   {plan.summary()}")
+    return [*(download_asset_key(name) for name in plan.ask), CATALOG_KEY]
 
 
 def cmd_dev(settings: Settings, args: argparse.Namespace) -> int:
@@ -345,6 +365,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--rebuild",
         action="store_true",
         help="re-parse every filing (changed or not) and rebuild the warehouse from the lake",
+    )
+    run.add_argument(
+        "--all-companies",
+        action="store_true",
+        help="read every company's EDGAR index (default: only companies with something new "
+        "in EDGAR's daily index, never read, or with failures)",
     )
     run.set_defaults(func=cmd_run)
     sub.add_parser("status", help="what is downloaded, parsed and loaded").set_defaults(

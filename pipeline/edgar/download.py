@@ -70,7 +70,8 @@ from pipeline.edgar.outcomes import (
 )
 from pipeline.edgar.staging import remove_dead_staging, staging_folder
 from pipeline.edgar.submission_file import completeness_problem, iter_documents, parse_header
-from pipeline.edgar.submissions import FilingIndex, FilingRef, read_index, ticker_to_cik
+from pipeline.edgar.submissions import FilingIndex, FilingRef, read_index
+from pipeline.edgar.ticker_map import ticker_map_for
 from pipeline.identifiers import contained_path
 
 __all__ = [
@@ -285,12 +286,13 @@ def _download_missing(
                 log.info("%s %s (%s, filed %s) landed", company, acc, ref.form, ref.filing_date)
 
 
-def _outcome(result: DownloadResult) -> DownloadOutcome:
+def _outcome(result: DownloadResult, index_read_at: str) -> DownloadOutcome:
     refs = {r.accession_number: r for r in result.expected}
     return DownloadOutcome(
         cik=result.cik,
         ticker=result.ticker,
         requested_as=[result.company],
+        index_read_at=index_read_at,
         failed={
             acc: FailedFiling(refs[acc].form, refs[acc].filing_date, refs[acc].report_date, why)
             for acc, why in result.failed.items()
@@ -321,9 +323,10 @@ def download_company_filings(
     """
     today = today or date.today()
     state_dir = state_dir or default_state_dir(landing_dir)
-    identity = resolve_company(company, ticker_to_cik(user_agent))
+    identity = resolve_company(company, ticker_map_for(company, state_dir.parent, user_agent))
     with _company_lock(state_dir, identity, lock_timeout_s):
         remove_dead_staging(landing_dir)
+        index_read_at = utc_now()
         index = read_index(identity.cik, user_agent, forms=forms, since=since)
         result = DownloadResult(
             company=company,
@@ -362,7 +365,7 @@ def download_company_filings(
             _download_missing(result, missing, index, make_downloader, landing_dir, today)
         if read_generation(landing_dir, identity.ticker) is None:  # landed, or first run
             new_generation(landing_dir, identity.ticker)
-        save_outcome(state_dir, _outcome(result))
+        save_outcome(state_dir, _outcome(result, index_read_at))
     return result
 
 

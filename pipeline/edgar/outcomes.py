@@ -44,6 +44,7 @@ class DownloadOutcome:
     ticker: str  # canonical folder name: SEC's ticker, else the 10-digit CIK
     requested_as: list[str] = field(default_factory=list)
     attempted_at: str = field(default_factory=utc_now)
+    index_read_at: str = ""  # when its submissions index was last read whole (UTC, ISO)
     failed: dict[str, FailedFiling] = field(default_factory=dict)  # accession -> failure
     rejected: list[str] = field(default_factory=list)  # index rows refused (one line each)
 
@@ -81,6 +82,7 @@ def _parse(raw: dict, where: str) -> DownloadOutcome:
         ticker=company_folder(raw["ticker"], where),
         requested_as=[str(name) for name in raw.get("requested_as", [])],
         attempted_at=str(raw.get("attempted_at", "")),
+        index_read_at=str(raw.get("index_read_at", "")),
         failed=failed,
         rejected=[str(line) for line in raw.get("rejected", [])],
     )

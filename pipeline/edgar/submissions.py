@@ -53,7 +53,7 @@ class EdgarIndexError(RuntimeError):
     """The submissions index could not be read or did not have the expected shape."""
 
 
-def _get_json(url: str, user_agent: str) -> dict:
+def get_json(url: str, user_agent: str) -> dict:
     response = requests.get(url, headers={"User-Agent": user_agent, "Accept-Encoding": "gzip"})
     if response.status_code != 200:
         raise EdgarIndexError(f"{url} answered HTTP {response.status_code}")
@@ -68,7 +68,7 @@ def ticker_to_cik(user_agent: str) -> dict[str, str]:
 
     Entries whose ticker or CIK fails its strict check are left out (logged once).
     """
-    data = _get_json(TICKER_MAP_URL, user_agent)
+    data = get_json(TICKER_MAP_URL, user_agent)
     try:
         cik_at, ticker_at = data["fields"].index("cik"), data["fields"].index("ticker")
         rows = [(row[ticker_at], row[cik_at]) for row in data["data"]]
@@ -180,7 +180,7 @@ def read_index(
     """
     cik = check_cik(cik, "the submissions index request")
     wanted = set(forms) | {f"{f}/A" for f in forms}
-    first = _get_json(SUBMISSIONS_URL.format(name=f"CIK{cik}.json"), user_agent)
+    first = get_json(SUBMISSIONS_URL.format(name=f"CIK{cik}.json"), user_agent)
     filings = first.get("filings", {}) if isinstance(first, dict) else {}
     refs, rejected = _rows(filings.get("recent", {}), cik, wanted, since)
     for page in filings.get("files", []):
@@ -191,7 +191,7 @@ def read_index(
                 "expected CIK##########-submissions-NNN.json"
             )
         more, bad = _rows(
-            _get_json(SUBMISSIONS_URL.format(name=name), user_agent), cik, wanted, since
+            get_json(SUBMISSIONS_URL.format(name=name), user_agent), cik, wanted, since
         )
         refs += more
         rejected += bad

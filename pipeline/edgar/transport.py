@@ -103,6 +103,9 @@ class _Active:
 _original_request = requests.Session.request
 _ARCHIVES = "/Archives/"
 _ARCHIVE_URL = re.compile(r"/Archives/edgar/data/\d{1,10}/\d{18}/(?P<name>[^/]+)")
+_DAILY_INDEX_URL = re.compile(
+    r"/Archives/edgar/daily-index/\d{4}/QTR[1-4]/(index\.json|master\.\d{8}\.idx)"
+)
 
 
 class RateLimitWaitTimeout(TimeoutError):
@@ -118,12 +121,12 @@ def refused_url_reason(url: str) -> str | None:
     path = urlsplit(url).path
     if any(segment in ("..", ".") for segment in path.split("/")):
         return f"{url[:120]!r} is refused: its path has a '..' or '.' segment"
-    if path.startswith(_ARCHIVES):
+    if path.startswith(_ARCHIVES) and not _DAILY_INDEX_URL.fullmatch(path):
         match = _ARCHIVE_URL.fullmatch(path)
         if match is None or not DOCUMENT_NAME.fullmatch(match["name"]) or ".." in match["name"]:
             return (
                 f"{url[:120]!r} is refused: expected /Archives/edgar/data/<cik>/"
-                "<accession without dashes>/<file name>"
+                "<accession without dashes>/<file name> or a daily-index file"
             )
     return None
 

@@ -3,7 +3,12 @@
 A corpus folder is laid out like ``shared/edgar``: ``filings.csv`` (one row per filing)
 and ``<TICKER>/<ACCESSION>/<file>``. :class:`Corpus` indexes the rows in memory, lets
 callers add filings at run time, and renders what EDGAR would answer: the ticker map,
-the submissions JSON (with paging files) and the full-submission ``<accession>.txt``.
+the submissions JSON (with paging files), the full-submission ``<accession>.txt`` and
+EDGAR's daily index (``daily-index/<year>/QTR<n>/index.json`` and ``master.<YYYYMMDD>.idx``).
+
+The daily index lists a filing under the day it was disseminated: its filing date for the
+rows of ``filings.csv``, the day it was added or published for filings added at run time.
+Unlike SEC, which publishes a day's index nightly, the stand-in serves today's as it grows.
 """
 
 from __future__ import annotations
@@ -114,6 +119,7 @@ def document_type(row: FilingRow, filename: str) -> tuple[str, str]:
 class _Entry:
     row: FilingRow
     files: dict[str, bytes] | None = None  # in-memory files (added at run time)
+    disseminated: date | None = None  # the daily index it is listed in (None: its filing date)
     submission: bytes | None = field(default=None, repr=False)  # cached envelope
 
 
@@ -168,7 +174,9 @@ class Corpus:
         with self._lock:
             self._held_back.pop(filing.accession_number, None)
             self._entries[filing.accession_number] = _Entry(
-                filing, dict(files) if files is not None else None
+                filing,
+                dict(files) if files is not None else None,
+                disseminated=max(date.today(), filing.filing_date),
             )
         return filing
 
@@ -307,6 +315,51 @@ class Corpus:
             )
             entry.submission = build_submission(header, documents)
         return entry.submission
+
+    # -- EDGAR's daily index ------------------------------------------------------------
+
+    def _by_day(self) -> dict[date, list[FilingRow]]:
+        with self._lock:
+            entries = list(self._entries.values())
+        days: dict[date, list[FilingRow]] = {}
+        for entry in entries:
+            days.setdefault(entry.disseminated or entry.row.filing_date, []).append(entry.row)
+        return days
+
+    def daily_index_listing(self, year: int, quarter: int) -> dict[str, Any] | None:
+        """``daily-index/<year>/QTR<quarter>/index.json``: the quarter's master files (an
+        empty folder for a past or current quarter without filings, None for a future one)."""
+        if (year, quarter) > (date.today().year, (date.today().month - 1) // 3 + 1):
+            return None
+        days = sorted(
+            d for d in self._by_day() if (d.year, (d.month - 1) // 3 + 1) == (year, quarter)
+        )
+        items = [
+            {"name": f"master.{d:%Y%m%d}.idx", "type": "file", "href": f"master.{d:%Y%m%d}.idx"}
+            for d in days
+        ]
+        return {"directory": {"item": items, "name": f"daily-index/{year}/QTR{quarter}/"}}
+
+    def daily_master_index(self, day: date) -> bytes | None:
+        """``master.<YYYYMMDD>.idx``: SEC's pipe-separated daily index of ``day``."""
+        rows = self._by_day().get(day)
+        if not rows:
+            return None
+        lines = [
+            "Description:           Daily Index of EDGAR Dissemination Feed by Company Name",
+            f"Last Data Received:    {day:%B} {day.day}, {day.year}",
+            "Comments:              webmaster@sec.gov",
+            "Anonymous FTP:         ftp://ftp.sec.gov/edgar/",
+            "",
+            "CIK|Company Name|Form Type|Date Filed|File Name",
+            "-" * 80,
+        ]
+        for r in sorted(rows, key=lambda r: (r.company, r.accession_number)):
+            lines.append(
+                f"{r.cik_int}|{r.company}|{r.form}|{r.filing_date:%Y%m%d}|"
+                f"edgar/data/{r.cik_int}/{r.accession_number}.txt"
+            )
+        return ("\n".join(lines) + "\n").encode()
 
 
 def _page_name(cik: int, number: int) -> str:

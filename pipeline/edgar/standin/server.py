@@ -21,6 +21,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable, Mapping
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,10 @@ _TICKERS = "/files/company_tickers_exchange.json"
 _ARCHIVE = re.compile(r"^/Archives/edgar/data/(\d{1,10})/(\d{18})/([^/]+)$")
 _SUBMISSIONS = re.compile(r"^/submissions/CIK(\d{10})\.json$")
 _PAGE = re.compile(r"^/submissions/CIK(\d{10})-submissions-(\d{3})\.json$")
+_DAILY_LISTING = re.compile(r"^/Archives/edgar/daily-index/(\d{4})/QTR([1-4])/index\.json$")
+_DAILY_MASTER = re.compile(
+    r"^/Archives/edgar/daily-index/(\d{4})/QTR([1-4])/master\.(\d{4})(\d{2})(\d{2})\.idx$"
+)
 _TYPES = {
     ".json": "application/json",
     ".txt": "text/plain",
@@ -62,6 +67,11 @@ def route(corpus: Corpus, host: str, path: str) -> Response:
         found = corpus.submissions(int(m[1]))
     elif host == DATA and (m := _PAGE.match(path)):
         found = corpus.submissions_page(int(m[1]), int(m[2]))
+    elif host == WWW and (m := _DAILY_LISTING.match(path)):
+        found = corpus.daily_index_listing(int(m[1]), int(m[2]))
+    elif host == WWW and (m := _DAILY_MASTER.match(path)):
+        found = _daily_master(corpus, m)
+        content_type = "text/plain"
     elif host == WWW and (m := _ARCHIVE.match(path)):
         found = corpus.archive_file(int(m[1]), m[2], m[3])
         content_type = _TYPES.get(Path(m[3]).suffix.lower(), "application/octet-stream")
@@ -69,6 +79,16 @@ def route(corpus: Corpus, host: str, path: str) -> Response:
         return 404, "text/html", b"<html><body><h1>404 Not Found</h1></body></html>"
     body = found if isinstance(found, bytes) else json.dumps(found).encode()
     return 200, content_type, body
+
+
+def _daily_master(corpus: Corpus, m: re.Match[str]) -> bytes | None:
+    try:
+        day = date(int(m[3]), int(m[4]), int(m[5]))
+    except ValueError:
+        return None
+    if (day.year, (day.month - 1) // 3 + 1) != (int(m[1]), int(m[2])):
+        return None  # a day filed under another quarter's folder
+    return corpus.daily_master_index(day)
 
 
 class _Server(ThreadingHTTPServer):
