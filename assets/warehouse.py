@@ -36,6 +36,7 @@ CODE_VERSION = "1"
 RAW_FILINGS_KEY = AssetKey([GROUP, "raw_filings"])
 RAW_FACTS_KEY = AssetKey([GROUP, "raw_facts"])
 RAW_LINE_ITEMS_KEY = AssetKey([GROUP, "raw_line_items"])
+TTM_CORE_KEY = AssetKey([GROUP, "ttm"])
 
 ONE_MILLION = 1_000_000  # tolerance of the quarters-add-up check, in USD
 
@@ -81,6 +82,14 @@ SPECS = {
         "three-month values or quarters derived from year-to-date values (Q4 = FY - 9M), each "
         "naming its derivation and source accessions, first-reported and latest values. "
         "Also core.fiscal_calendar, core.periods, core.reported_values, core.quarter_gaps.",
+    ),
+    TTM_CORE_KEY: _spec(
+        TTM_CORE_KEY,
+        [FINANCIALS_KEY],
+        "core.ttm",
+        "Trailing twelve months per company, line item and fiscal quarter end, by method "
+        "reported_ttm > sum_of_quarters > fy_plus_ytd (each candidate in core.ttm_candidates), "
+        "with the methods available and whether they agree.",
     ),
 }
 
@@ -176,6 +185,24 @@ def _warehouse_results(context, con, staged: RawLoad) -> list[MaterializeResult]
                         con,
                         "SELECT ticker, period_start, period_end, days, unclassified_reason "
                         "FROM core.periods WHERE period_kind = 'other' ORDER BY ALL",
+                    )
+                ),
+            },
+        )
+    )
+    results.append(
+        MaterializeResult(
+            asset_key=TTM_CORE_KEY,
+            metadata={
+                "dagster/row_count": counts["core.ttm"],
+                **table_metadata(con, "core.ttm"),
+                "latest_ttm": MetadataValue.md(
+                    markdown_preview(
+                        con,
+                        "SELECT ticker, line_item, fiscal_label, period_end, value, method, "
+                        "methods_agree FROM core.ttm WHERE line_item IN ('revenue', 'capex') "
+                        "QUALIFY row_number() OVER (PARTITION BY ticker, line_item "
+                        "ORDER BY period_end DESC) = 1 ORDER BY ALL",
                     )
                 ),
             },
@@ -312,6 +339,29 @@ def quarter_sequence_gaps(
         )
 
 
+# every pair of TTM methods available at a quarter end gives the same value, to the dollar
+TTM_DISAGREEMENTS = """
+    SELECT t.ticker, t.line_item, t.fiscal_label, t.period_end, c.method, c.value,
+        c.source_accessions, c.notes
+    FROM core.ttm AS t
+    JOIN core.ttm_candidates AS c USING (ticker, line_item, fiscal_year, fiscal_quarter)
+    WHERE NOT t.methods_agree
+    ORDER BY ALL
+"""
+
+
+@asset_check(
+    asset=TTM_CORE_KEY,
+    description="Where two or more TTM methods are available, they give the same value.",
+    pool=POOL,
+)
+def ttm_methods_agree(
+    context: AssetCheckExecutionContext, warehouse: DuckDBWarehouse
+) -> AssetCheckResult:
+    with warehouse.read() as con:
+        return _result(con, TTM_DISAGREEMENTS)
+
+
 warehouse_assets = [warehouse_tables]
 warehouse_checks = [
     quarters_add_up_to_year,
@@ -320,5 +370,6 @@ warehouse_checks = [
     revenue_positive,
     derived_quarters_not_negative,
     quarter_sequence_gaps,
+    ttm_methods_agree,
     *mart_checks,
 ]

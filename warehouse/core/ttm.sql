@@ -106,3 +106,11 @@ JOIN core.fiscal_calendar AS cal
     ON cal.ticker = g.ticker AND cal.fiscal_year = g.fiscal_year
     AND cal.fiscal_quarter = g.fiscal_quarter AND cal.period_kind = 'quarter'
 ORDER BY g.ticker, g.line_item, g.fiscal_year, g.fiscal_quarter;
+
+COMMENT ON COLUMN core.ttm.value IS 'Trailing twelve months to period_end, whole USD';
+COMMENT ON COLUMN core.ttm.method IS
+    'How value was found: reported_ttm (a reported twelve-month value, or the fiscal year at Q4), sum_of_quarters or fy_plus_ytd';
+COMMENT ON COLUMN core.ttm.methods_available IS 'Every method that gave a value, most preferred first';
+COMMENT ON COLUMN core.ttm.methods_agree IS
+    'Whether every available method gives the same value (NULL when only one is available)';
+COMMENT ON COLUMN core.ttm.notes IS 'The inputs of the chosen method; every value when methods disagree';
