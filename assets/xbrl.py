@@ -11,6 +11,7 @@ from dagster import (
     AssetSpec,
     BackfillPolicy,
     Config,
+    Failure,
     MaterializeResult,
     MetadataValue,
     multi_asset,
@@ -18,7 +19,7 @@ from dagster import (
 
 from assets.edgar import CATALOG_KEY
 from assets.partitions import FILINGS
-from pipeline.automation.partition_ranges import reparse_forced
+from pipeline.automation.partition_ranges import range_problem, reparse_forced
 from pipeline.config import Settings
 from pipeline.edgar.catalog import record_parse_outcomes
 from pipeline.metadata import column_schema, failure_check_metadata
@@ -125,6 +126,10 @@ def parsed_filings(context: AssetExecutionContext, config: ParseConfig, settings
     resolved = settings.settings()
     catalog = read_catalog(resolved)
     keys = context.partition_keys
+    if not keys:  # Dagster runs a reversed range as an empty one, which would "succeed"
+        first, last = context.partition_key_range
+        known = context.instance.get_dynamic_partitions(FILINGS.name)
+        raise Failure(range_problem(known, first, last) or f"no filings in {first}...{last}")
     forced = config.reparse or reparse_forced(context.run.tags)
     exists = present_files(resolved)  # a stat per file, or one listing of an object store
     if forced:

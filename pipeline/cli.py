@@ -83,9 +83,16 @@ def _print_failed_filings(settings: Settings) -> int:
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     """Run the pipeline; Ctrl-C or SIGTERM stop it (exit 130), any error is one line (exit 1)."""
+    from pipeline.run_selection import SelectionError
+
     _stop_on_signals()
     try:
+        if args.select or args.partition or args.partition_range:
+            return _run_selected(settings, args)
         return _run_pipeline(settings, args)
+    except SelectionError as exc:  # refused before anything ran, like a bad argument
+        print(f"edgar-pipeline run: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(
             "edgar-pipeline run: interrupted; what was written stays, the next run carries on",
@@ -212,6 +219,32 @@ def _sync_selection(settings: Settings, args: argparse.Namespace):
     return [*(download_asset_key(name) for name in plan.ask), CATALOG_KEY]
 
 
+def _run_selected(settings: Settings, args: argparse.Namespace) -> int:
+    """``run --select``: materialize exactly the selection over the filing partitions given
+    (``--partition``, ``--partition-range``), as one run; nothing is downloaded first unless
+    selected. The selection and partitions are checked before anything runs."""
+    from dagster import DagsterInstance
+
+    from assets.partitions import FILINGS
+    from pipeline.automation.partition_ranges import rebuild_tags
+    from pipeline.dead_runs import reap_dead_runs
+    from pipeline.definitions import build_definitions
+    from pipeline.run_selection import plan_selected_run
+
+    defs = build_definitions(settings)
+    with DagsterInstance.get() as instance:
+        keys = instance.get_dynamic_partitions(FILINGS.name)
+        plan = plan_selected_run(defs, keys, args.select, args.partition, args.partition_range)
+        for dead in reap_dead_runs(instance):
+            print(f"cleared {dead.describe()}: marked failed")
+        scope = f" over {plan.partitions} filing partition(s)" if plan.partitions else ""
+        also = f" (with {', '.join(plan.added)}: made by the same step)" if plan.added else ""
+        print(f"materializing {args.select}{also}{scope}")
+        tags = plan.tags | (rebuild_tags() if args.rebuild else {})
+        ok = _execute(plan.job, instance, tags)
+    return 0 if ok else 1
+
+
 def cmd_dev(settings: Settings, args: argparse.Namespace) -> int:
     """Start ``dagster dev`` (the UI) on the pipeline's definitions."""
     command = [
@@ -294,11 +327,14 @@ def _print_warehouse_status(settings: Settings, verify: bool) -> bool:
 
 
 def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
-    """Run SQL against the warehouse and print the result as a table.
+    """Run SQL against the warehouse and print the result (``--format``, exact values).
 
     The connection is sandboxed (read-only, no file access, no extensions, settings
     locked): a statement that would write, read files or install is refused in one line.
+    A reader that closes the pipe early (``| head``) ends the command quietly, with exit
+    code 141 (128 + SIGPIPE), what a shell reports for UNIX tools stopped the same way.
     """
+    from pipeline.query_output import HUMAN_FORMATS, write_result
     from pipeline.warehouse import (
         WarehouseBusyError,
         WarehouseCorruptError,
@@ -307,18 +343,46 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
     )
 
     sql = args.sql if args.sql != "-" else sys.stdin.read()
+    limit = args.max_rows
+    if limit is None:
+        limit = QUERY_MAX_ROWS if args.format in HUMAN_FORMATS else 0
     try:
         with sandboxed_read_connection(settings.warehouse_path) as con:
-            result = con.sql(sql)
-            if result is not None:  # statements without a result print nothing
-                result.show(max_rows=args.max_rows, max_width=args.max_width)
+            cut = write_result(
+                con.execute(sql),
+                sys.stdout,
+                args.format,
+                max_rows=limit or None,
+                max_width=args.max_width,
+            )
+            sys.stdout.flush()  # a closed pipe shows here, inside the handler below
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
     except (FileNotFoundError, WarehouseCorruptError, WarehouseBusyError) as exc:
         print(exc, file=sys.stderr)
         return 1
     except Exception as exc:  # duckdb.Error and friends: one line, not a trace
         print(query_error_line(exc), file=sys.stderr)
         return 1
+    if cut:
+        print(f"query: showing the first {limit} rows; --max-rows 0 shows all", file=sys.stderr)
     return 0
+
+
+QUERY_MAX_ROWS = 100  # rows a table or markdown shows unless --max-rows says otherwise
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell shows for `cat big | head`
+
+
+def _quiet_broken_pipe() -> int:
+    """The reader of stdout went away: say nothing, and keep Python's exit flush quiet too.
+
+    Python's own advice (docs: signal, "Note on SIGPIPE"): point stdout at /dev/null so the
+    interpreter's final flush does not fail again; SIGPIPE stays ignored, as Python sets it.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_BROKEN_PIPE
 
 
 def cmd_rollback(settings: Settings, args: argparse.Namespace) -> int:
@@ -353,6 +417,22 @@ def cmd_screenshot(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _non_negative_int(text: str) -> int:
+    """An argparse type: a whole number, 0 or more."""
+    value = int(text) if text.strip().isdigit() else -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number, 0 or more")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    """An argparse type: a whole number, 1 or more."""
+    value = _non_negative_int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number, 1 or more")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(
@@ -372,6 +452,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="read every company's EDGAR index (default: only companies with something new "
         "in EDGAR's daily index, never read, or with failures)",
     )
+    run.add_argument(
+        "--select",
+        help="materialize only these assets (Dagster's selection syntax, e.g. xbrl/facts+ or "
+        "group:marts); nothing is downloaded first unless selected",
+    )
+    one_or_range = run.add_mutually_exclusive_group()
+    one_or_range.add_argument("--partition", help="with --select: one filing (its accession)")
+    one_or_range.add_argument(
+        "--partition-range", help="with --select: filings FIRST...LAST (accessions), in one run"
+    )
     run.set_defaults(func=cmd_run)
     sub.add_parser("status", help="what is downloaded, parsed and loaded").set_defaults(
         func=cmd_status
@@ -386,10 +476,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds to wait for a running load to finish (default 600)",
     )
     rollback.set_defaults(func=cmd_rollback)
+    from pipeline.query_output import FORMATS
+
     query = sub.add_parser("query", help="SQL against the warehouse, printed as a table")
     query.add_argument("sql", help="a SQL statement, or - to read it from standard input")
-    query.add_argument("--max-rows", type=int, default=100)
-    query.add_argument("--max-width", type=int, default=200)
+    query.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="table",
+        help="table and markdown group digits; csv and json are exact, without grouping",
+    )
+    query.add_argument(
+        "--max-rows",
+        type=_non_negative_int,
+        default=None,
+        help=f"rows to print, 0 for all (default: {QUERY_MAX_ROWS} for table and markdown, "
+        "all for csv and json)",
+    )
+    query.add_argument(
+        "--max-width",
+        type=_positive_int,
+        default=200,
+        help="characters a table cell shows before it is cut with … (default 200)",
+    )
     query.set_defaults(func=cmd_query)
     shot = sub.add_parser("screenshot", help="screenshot the asset graph in the Dagster UI")
     shot.add_argument("--out", default=str(REPO_ROOT / "docs" / "images" / "asset-graph.png"))

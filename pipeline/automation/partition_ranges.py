@@ -35,3 +35,22 @@ def rebuild_forced(tags: Mapping[str, str]) -> bool:
 def rebuild_tags() -> dict[str, str]:
     """Tags of a full rebuild: re-parse every filing, reload the warehouse from the lake."""
     return {REPARSE_TAG: "true", REBUILD_TAG: "true"}
+
+
+def range_problem(keys: Sequence[str], first: str, last: str) -> str | None:
+    """Why ``first...last`` is not a range of ``keys`` (registration order), or None.
+
+    Dagster runs a reversed range as an empty one that succeeds having done nothing; this
+    names an unknown key, or both keys and their order.
+    """
+    for key in dict.fromkeys((first, last)):
+        if key not in keys:
+            return f"{key} is not a filing partition (accession numbers of catalogued filings)"
+    start, end = keys.index(first), keys.index(last)
+    if start > end:
+        return (
+            f"the range {first}...{last} is reversed: {first} is filing partition "
+            f"{start + 1} of {len(keys)}, after {last} ({end + 1} of {len(keys)}); "
+            f"write it {last}...{first}"
+        )
+    return None
