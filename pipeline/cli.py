@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -246,20 +245,11 @@ def _run_selected(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_dev(settings: Settings, args: argparse.Namespace) -> int:
-    """Start ``dagster dev`` (the UI) on the pipeline's definitions."""
-    command = [
-        sys.executable,
-        "-m",
-        "dagster",
-        "dev",
-        "-m",
-        "pipeline.definitions",
-        "--host",
-        args.host,
-        "--port",
-        str(args.port),
-    ]
-    return subprocess.call(command, cwd=REPO_ROOT)
+    """Open the Dagster UI and run the daemon on the data folder's instance until Ctrl-C
+    (``pipeline/dev_server.py``: everything it started is stopped within seconds)."""
+    from pipeline.dev_server import serve
+
+    return serve(settings.dagster_home, args.host, args.port)
 
 
 def _print_counts(settings: Settings, loaded: dict[str, int] | None) -> None:
