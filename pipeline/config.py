@@ -285,7 +285,7 @@ class Settings:
     request_deadline_s: float = 300.0
     max_retries: int = 5
     requests_per_second: int = 10
-    sensor_batch_size: int = 50  # companies the new-filings sensor reads per tick
+    sensor_batch_size: int = 10  # companies the new-filings sensor reads per tick
 
     def __post_init__(self) -> None:
         self._set("companies", self._companies())

@@ -1,11 +1,15 @@
-"""Sensor: watch EDGAR's submissions indexes and bring new 10-K and 10-Q filings in.
+"""Sensor: watch EDGAR's indexes and bring new 10-K and 10-Q filings in.
 
-Each tick reads the indexes of one batch of tracked companies (``EDGAR_SENSOR_BATCH``,
-default 50: about 5 s of requests at SEC's 10/s), round-robin, registers each filing newer
-than the cursor as a partition, and requests one run of the main job for the new filings.
-A full pass over N companies takes ceil(N / batch) ticks; at one tick per 5 minutes, 500
-companies are all read within 50 minutes, and each tick stays far inside Dagster's 60 s
-sensor timeout (reads stop starting after :data:`TICK_BUDGET_S`; the rest wait a tick).
+Each tick reads EDGAR's daily indexes since the last tick (:mod:`pipeline.edgar.daily_index`:
+a request or two for all companies together) and the submissions indexes of one batch of
+tracked companies (``EDGAR_SENSOR_BATCH``, default 10: about 1 s of requests at SEC's 10/s),
+round-robin; it registers each filing newer than the cursor as a partition, and requests
+one run of the main job for the new filings. The daily index finds every company's
+filings once SEC's nightly update has listed them; the batches find same-day filings
+sooner (a full pass over N companies takes ceil(N / batch) ticks) and read each company's
+whole index once before its daily-index rows are trusted. While the daily index cannot be
+read (named in the tick's log), the batches alone find new filings. Each tick stays far
+inside Dagster's 60 s sensor timeout (reads stop starting after :data:`TICK_BUDGET_S`).
 
 Companies are resolved to their CIK by the EDGAR layer (a ticker and a CIK of the same
 company are one company). One company failing (a ticker SEC does not list, an index that
@@ -13,8 +17,8 @@ keeps answering 503 or is malformed) is named in the tick's log and skip reason,
 cursor, and is read again on the next tick; the others' new filings go through.
 
 The cursor (JSON) holds, per CIK, the newest filing seen (``"<filing date>|<accession>"``),
-the position of the next batch, and the CIKs to retry. A cursor of the older form (per
-configured name) is migrated on the first tick.
+the position of the next batch, the CIKs to retry, and the first daily index to read. A
+cursor of the older form (per configured name) is migrated on the first tick.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ import json
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
 
 import requests
 from dagster import (
@@ -44,7 +50,9 @@ from pipeline.automation.partition_ranges import partition_range_tags
 from pipeline.config import Settings
 from pipeline.edgar.companies import UnknownCompanyError, resolve_company
 from pipeline.edgar.connection import EdgarConnection, edgar_connection
-from pipeline.edgar.submissions import EdgarIndexError, FilingRef, read_index, ticker_to_cik
+from pipeline.edgar.daily_index import FINAL_AFTER_DAYS, scan, utc_today
+from pipeline.edgar.submissions import EdgarIndexError, FilingRef, read_index
+from pipeline.edgar.ticker_map import ticker_map
 from pipeline.identifiers import UnsafeIdentifierError
 from pipeline.resources import PipelineSettings
 
@@ -72,6 +80,7 @@ class SensorCursor:
     seen: dict[str, str] = field(default_factory=dict)  # CIK -> "<date>|<accession>"
     position: int = 0  # index (among tracked companies) of the next batch's first
     retry: list[str] = field(default_factory=list)  # CIKs to read first on the next tick
+    daily_from: str = ""  # ISO date of the first daily index to read ("": yesterday's)
 
     def dumps(self) -> str:
         return json.dumps(
@@ -80,6 +89,7 @@ class SensorCursor:
                 "seen": self.seen,
                 "position": self.position,
                 "retry": self.retry,
+                "daily_from": self.daily_from,
             },
             sort_keys=True,
         )
@@ -90,7 +100,12 @@ class SensorCursor:
         (configured name -> CIK): aliases keep their newest entry, unknown names are dropped."""
         data = json.loads(text) if text else {}
         if data.get("version") == CURSOR_VERSION:
-            return cls(dict(data["seen"]), int(data["position"]), list(data["retry"]))
+            return cls(
+                dict(data["seen"]),
+                int(data["position"]),
+                list(data["retry"]),
+                str(data.get("daily_from", "")),
+            )
         seen: dict[str, str] = {}
         for name, order in data.items():
             if (cik := cik_of.get(name)) is not None:
@@ -151,16 +166,16 @@ def run_selection(companies: Iterable[str]) -> list[AssetKey]:
 
 
 def resolve_companies(
-    configured: Iterable[str], conn: EdgarConnection
+    configured: Iterable[str], conn: EdgarConnection, state_dir: Path
 ) -> tuple[list[Company], dict[str, str], dict[str, str]]:
     """The tracked companies, one per CIK in configured order; configured name -> CIK; and
     the names that could not be resolved -> why (one line each)."""
     configured = list(configured)
-    ticker_map: dict[str, str] = {}
+    mapping: dict[str, str] = {}
     map_error = ""
     if any(not name.isdigit() for name in configured):
         try:
-            ticker_map = ticker_to_cik(conn.user_agent)
+            mapping = ticker_map(state_dir, conn.user_agent)
         except READ_ERRORS as exc:
             map_error = f"SEC's ticker map could not be read ({exc}); retried next tick"
     companies: dict[str, Company] = {}
@@ -171,7 +186,7 @@ def resolve_companies(
             failures[name] = map_error
             continue
         try:
-            identity = resolve_company(name, ticker_map)
+            identity = resolve_company(name, mapping)
         except (UnknownCompanyError, UnsafeIdentifierError) as exc:
             failures[name] = str(exc)
             continue
@@ -230,6 +245,42 @@ def read_batch(
     return result
 
 
+@dataclass
+class DailyRead:
+    """What the daily indexes listed for companies already read whole, and where to go on."""
+
+    refs: dict[str, list[FilingRef]] = field(default_factory=dict)  # CIK -> filings
+    next_from: str = ""
+    problem: str | None = None
+
+
+def read_daily(
+    cursor: SensorCursor, conn: EdgarConnection, settings: Settings, today: date | None = None
+) -> DailyRead:
+    """The daily indexes' filings of companies the cursor has read whole (a company not yet
+    read whole is left to its batch, which finds its older filings too)."""
+    today = today or utc_today()
+    start = date.fromisoformat(cursor.daily_from) if cursor.daily_from else today
+    start = min(start, today - timedelta(days=1))
+    try:
+        found = scan(
+            start,
+            user_agent=conn.user_agent,
+            forms=settings.forms,
+            state_dir=settings.data_dir / "state",
+            today=today,
+        )
+    except READ_ERRORS as exc:
+        reason = str(exc).splitlines()[0][:160]
+        return DailyRead(next_from=start.isoformat(), problem=f"EDGAR's daily index: {reason}")
+    read = DailyRead(next_from=(today - timedelta(days=FINAL_AFTER_DAYS - 1)).isoformat())
+    for f in found.filings:
+        if f.cik in cursor.seen:
+            ref = FilingRef(f.filing_date, f.accession_number, f.form, None, "", f.cik)
+            read.refs.setdefault(f.cik, []).append(ref)
+    return read
+
+
 @dataclass(frozen=True)
 class Tick:
     """A tick's outcome: the new filings (tag name, ref), the next cursor, what failed."""
@@ -242,16 +293,25 @@ class Tick:
 
 
 def evaluate(settings: Settings, cursor_text: str | None, known: Iterable[str]) -> Tick:
-    """One tick: resolve the companies, read a batch of indexes, find the new filings."""
+    """One tick: resolve the companies, read the daily indexes and a batch of companies'
+    indexes, find the new filings."""
     with edgar_connection(settings) as conn:
-        companies, cik_of, unresolved = resolve_companies(settings.companies, conn)
+        companies, cik_of, unresolved = resolve_companies(
+            settings.companies, conn, settings.data_dir / "state"
+        )
         cursor = SensorCursor.loads(cursor_text, cik_of)
         ciks = [c.cik for c in companies]
+        daily = read_daily(cursor, conn, settings)
         planned, position = plan_batch(ciks, cursor, settings.sensor_batch_size)
         batch = read_batch(planned, conn, settings)
     names = {c.cik: c.name for c in companies}
-    found, seen = new_filings(batch.refs, cursor.seen, known)
+    refs = {cik: refs for cik, refs in daily.refs.items() if cik in names}
+    for cik, listed in batch.refs.items():
+        refs[cik] = [*listed, *refs.get(cik, [])]
+    found, seen = new_filings(refs, cursor.seen, known)
     problems = [f"{name}: {reason}" for name, reason in unresolved.items()]
+    if daily.problem is not None:
+        problems.append(f"{daily.problem}; only the batch's own indexes were read")
     problems += [
         f"{names[cik]} (CIK {cik}): {reason}; its cursor is kept and it is read again next tick"
         for cik, reason in batch.failed.items()
@@ -266,7 +326,7 @@ def evaluate(settings: Settings, cursor_text: str | None, known: Iterable[str]) 
     retry = list(dict.fromkeys([*retry, *batch.failed, *batch.deferred]))
     return Tick(
         found=[(names[cik], ref) for cik, ref in found],
-        cursor=SensorCursor(seen, position, retry),
+        cursor=SensorCursor(seen, position, retry, daily.next_from),
         problems=problems,
         read=[names[c] for c in batch.refs],
         tracked=len(companies),
@@ -282,8 +342,9 @@ def build_new_filings_sensor(job_name: str):
         minimum_interval_seconds=INTERVAL_S,
         default_status=DefaultSensorStatus.RUNNING,
         description=(
-            "Every 5 minutes: reads EDGAR's submissions index of the next batch of tracked "
-            "companies (EDGAR_SENSOR_BATCH, round-robin) and runs the main job for the new "
+            "Every 5 minutes: reads EDGAR's daily index (all companies) and the submissions "
+            "index of the next batch of tracked companies (EDGAR_SENSOR_BATCH, round-robin), "
+            "and runs the main job for the new "
             "10-K/10-Q filings (one partition per filing; several are one run over their range). "
             "A company that fails is named, keeps its cursor and is retried next tick."
         ),

@@ -27,7 +27,7 @@ from pathlib import Path
 import requests
 
 from pipeline.atomic_write import write_atomically
-from pipeline.edgar.submissions import EdgarIndexError, get_json
+from pipeline.edgar.submissions import EdgarIndexError
 from pipeline.identifiers import (
     UnsafeIdentifierError,
     check_accession,
@@ -94,6 +94,19 @@ def _get_text(url: str, user_agent: str) -> str:
     if response.status_code != 200:
         raise EdgarIndexError(f"{url} answered HTTP {response.status_code}")
     return response.text
+
+
+def _listing(url: str, user_agent: str) -> list[date] | None:
+    """The days a quarter folder lists, or None when it answers 404."""
+    response = requests.get(url, headers={"User-Agent": user_agent, "Accept-Encoding": "gzip"})
+    if response.status_code == 404:
+        return None
+    if response.status_code != 200:
+        raise EdgarIndexError(f"{url} answered HTTP {response.status_code}")
+    try:
+        return parse_listing(response.json(), url)
+    except ValueError as exc:
+        raise EdgarIndexError(f"{url} did not return JSON: {exc}") from exc
 
 
 def parse_listing(data: object, url: str) -> list[date]:
@@ -261,12 +274,11 @@ def scan(
         if days is None:
             url = DAILY_INDEX_URL.format(year=year, quarter=quarter, name="index.json")
             result.requests += 1
-            try:
-                days = parse_listing(get_json(url, user_agent), url)
-            except EdgarIndexError:
+            days = _listing(url, user_agent)
+            if days is None:  # 404: a new quarter's folder appears with its first index
                 if today - quarter_start(year, quarter) >= timedelta(days=NEW_QUARTER_DAYS):
-                    raise
-                days = []  # a new quarter's folder appears with its first day's index
+                    raise EdgarIndexError(f"{url} answered HTTP 404")
+                days = []
             if is_final(quarter_start(year + quarter // 4, quarter % 4 + 1), today):
                 cache.save_listing(year, quarter, days)
         for day in days:

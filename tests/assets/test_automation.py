@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pyarrow.parquet as pq
 from dagster import DagsterInstance, build_schedule_context, build_sensor_context
@@ -13,6 +13,7 @@ from pipeline.automation.partition_ranges import RANGE_END_TAG, RANGE_START_TAG
 from pipeline.automation.schedules import SCHEDULE_NAME
 from pipeline.automation.sensors import SENSOR_NAME, new_filings, run_request_for
 from pipeline.definitions import MAIN_JOB, SYNC_JOB, build_definitions
+from pipeline.edgar.daily_index import FINAL_AFTER_DAYS, utc_today
 from pipeline.edgar.standin import EdgarStandIn
 from pipeline.edgar.submissions import FilingRef
 from pipeline.resources import PipelineSettings
@@ -69,7 +70,13 @@ def test_sensor_requests_exactly_the_new_filing_then_nothing(
             rows_for(earlier, [ticker])[0]["cik"]: cursor_of(newest(rows_for(earlier, [ticker])))
             for ticker in tickers_of(tracked_rows)
         }
-        assert cursor == {"version": 2, "seen": seen, "position": 0, "retry": []}
+        assert cursor == {
+            "version": 2,
+            "seen": seen,
+            "position": 0,
+            "retry": [],
+            "daily_from": (utc_today() - timedelta(days=FINAL_AFTER_DAYS - 1)).isoformat(),
+        }
 
         server.publish(new_key)
         second = tick(defs, instance, settings, first.cursor)

@@ -127,6 +127,7 @@ def test_an_index_failing_forever_keeps_its_cursor_and_is_retried_next_tick(
     world = hold_back("AMZN", "WMT")
     amzn, wmt = world.held["AMZN"], world.held["WMT"]
     settings = make_settings(tmp_path)
+    world.server.faults.add("/daily-index/", 403, times=None)  # only the companies' indexes
     first = tick(world, settings, None)
     assert not first.run_requests
     before = seen(first)
@@ -240,14 +241,15 @@ def test_consecutive_batches_cover_every_company_once_per_pass():
     assert plan_batch(ciks[:3], SensorCursor(position=2), 3) == (ciks[:3], 0)
 
 
-def test_a_new_filing_is_found_on_the_tick_that_reads_its_companys_batch(
-    hold_back, corpus_rows, tmp_path
+def test_without_the_daily_index_a_new_filing_is_found_by_its_companys_batch(
+    hold_back, corpus_rows, tmp_path, capfd
 ):
     world = hold_back("NFLX")
     order = ("AMZN", "WMT", "NFLX")  # more companies than the batch of 2
     ciks = {t: rows_for(corpus_rows, [t])[0]["cik"] for t in order}
     settings = make_settings(tmp_path, companies=order, sensor_batch_size=2)
     new = world.held["NFLX"]
+    world.server.faults.add("/daily-index/", 403, times=None)  # SEC's daily index is down
 
     def reads() -> list[int]:
         return [index_reads(world.server, ciks[t]) for t in order]
@@ -255,6 +257,8 @@ def test_a_new_filing_is_found_on_the_tick_that_reads_its_companys_batch(
     first = tick(world, settings, None)
     assert (reads(), position(first)) == ([1, 1, 0], 2)
     assert "read 2 of 3 companies (AMZN, WMT)" in first.skip_reason.skip_message
+    assert "EDGAR's daily index" in first.skip_reason.skip_message
+    assert "HTTP 403" in first.skip_reason.skip_message
     second = tick(world, settings, first.cursor)
     assert (reads(), position(second)) == ([1, 1, 1], 0)  # one pass: each company once
     assert set(seen(second)) == set(ciks.values())
@@ -266,6 +270,31 @@ def test_a_new_filing_is_found_on_the_tick_that_reads_its_companys_batch(
     fourth = tick(world, settings, third.cursor)
     assert run_keys(fourth) == [new["accession_number"]]
     assert (reads(), position(fourth)) == ([2, 2, 2], 0)
+
+
+def test_the_daily_index_finds_a_new_filing_outside_the_batch_on_the_next_tick(
+    hold_back, corpus_rows, tmp_path
+):
+    world = hold_back("NFLX")
+    order = ("AMZN", "WMT", "NFLX")
+    ciks = {t: rows_for(corpus_rows, [t])[0]["cik"] for t in order}
+    settings = make_settings(tmp_path, companies=order, sensor_batch_size=2)
+    new = world.held["NFLX"]
+    second = tick(world, settings, tick(world, settings, None).cursor)  # one pass: all read
+    assert position(second) == 0 and set(seen(second)) == set(ciks.values())
+
+    world.server.publish(new["accession_number"])
+    before = [index_reads(world.server, ciks[t]) for t in order]
+    third = tick(world, settings, second.cursor)  # the batch is AMZN and WMT
+    assert run_keys(third) == [new["accession_number"]]
+    assert requested(third) == [new["accession_number"]]
+    after = [index_reads(world.server, ciks[t]) for t in order]
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1, 0]  # not NFLX's index
+    assert seen(third)[ciks["NFLX"]] == f"{new['filing_date']}|{new['accession_number']}"
+    fourth = tick(world, settings, third.cursor)  # its batch now: nothing new, nothing twice
+    assert not fourth.run_requests
+    world.instance.add_dynamic_partitions(FILINGS.name, [new["accession_number"]])
+    assert not tick(world, settings, fourth.cursor).run_requests
 
 
 def test_a_company_that_failed_is_read_first_on_the_next_tick(hold_back, corpus_rows, tmp_path):

@@ -88,7 +88,7 @@ def test_a_daily_index_that_cannot_be_read_asks_every_company(withheld, tracked_
     server, _ = withheld
     settings = _settings(tmp_path)
     assert cli.cmd_run(settings, _args()) == 0
-    server.faults.add("/daily-index/", 404, times=100)
+    server.faults.add("/daily-index/", 403, times=100)
     from pipeline.edgar.connection import edgar_connection
 
     with edgar_connection(settings) as conn:
@@ -98,9 +98,10 @@ def test_a_daily_index_that_cannot_be_read_asks_every_company(withheld, tracked_
 
 
 def test_a_company_whose_filing_failed_is_asked_again(withheld, tracked_rows, tmp_path):
-    server, _ = withheld
+    server, held = withheld
     settings = _settings(tmp_path)
-    victim = rows_for(tracked_rows, [settings.companies[0]])[0]
+    served = [r for r in rows_for(tracked_rows, [settings.companies[0]]) if r is not held]
+    victim = served[0]
     server.faults.add(victim["accession_number"] + ".txt", 404, times=100)
     cli.cmd_run(settings, _args())  # the filing fails; the run says so
     from pipeline.edgar.connection import edgar_connection
