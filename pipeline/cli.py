@@ -86,7 +86,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
     _stop_on_signals()
     try:
-        if args.select or args.partition or args.partition_range:
+        if any(getattr(args, o, None) for o in ("select", "partition", "partition_range")):
             return _run_selected(settings, args)
         return _run_pipeline(settings, args)
     except SelectionError as exc:  # refused before anything ran, like a bad argument

@@ -8,6 +8,7 @@ option for assets without partitions, an unknown partition key, a reversed range
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -49,7 +50,7 @@ def plan_selected_run(
 ) -> SelectedRun:
     """Resolve ``select`` (Dagster's asset selection syntax) against ``defs`` and check the
     partition options against ``keys``, the filing partitions in registration order."""
-    from dagster import AssetSelection
+    from dagster import AssetSelection, BetaWarning
     from dagster._core.errors import DagsterError
 
     if not select:
@@ -59,7 +60,9 @@ def plan_selected_run(
         )
     graph = defs.resolve_asset_graph()
     try:
-        asset_keys = AssetSelection.from_coercible(select.split(",")).resolve(graph)
+        with warnings.catch_warnings():  # `group:` selections warn of a beta parameter
+            warnings.simplefilter("ignore", BetaWarning)
+            asset_keys = AssetSelection.from_coercible(select.split(",")).resolve(graph)
     except (DagsterError, ValueError) as exc:
         raise SelectionError(f"--select {select!r}: {_first_line(exc)}") from None
     if not asset_keys:

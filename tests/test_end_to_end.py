@@ -196,7 +196,7 @@ def test_status_and_query_commands(pipeline_run, corpus_rows):
         "WHERE fiscal_label = 'FY2024' ORDER BY ticker"
     )
     out = _run([sys.executable, "-m", "pipeline", "query", sql], env).stdout
-    assert "82999000000" in out and "20606000000" in out
+    assert "82,999,000,000" in out and "20,606,000,000" in out  # grouped, exact
 
     bad = subprocess.run(
         [sys.executable, "-m", "pipeline", "query", "SELECT * FROM marts.nope"],
