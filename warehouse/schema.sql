@@ -56,7 +56,8 @@ CREATE TABLE IF NOT EXISTS raw.line_items (
     filing_date       DATE NOT NULL,
     line_item         VARCHAR NOT NULL,
     concept           VARCHAR NOT NULL,
-    value             DECIMAL(38, 10) NOT NULL,
+    value             BIGINT,  -- whole USD; NULL when the concept's facts conflict
+
     unit              VARCHAR NOT NULL,
     decimals          INTEGER,
     period_start      DATE NOT NULL,

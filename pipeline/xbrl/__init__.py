@@ -10,6 +10,6 @@ from __future__ import annotations
 from pipeline.xbrl.errors import NoXbrlError, TransformError, XbrlParseError
 from pipeline.xbrl.parse import parse_facts
 
-PARSER_VERSION = "1"  # bump when parse_facts or the line items give different rows
+PARSER_VERSION = "2"  # bump when parse_facts or the line items give different rows
 
 __all__ = ["PARSER_VERSION", "NoXbrlError", "TransformError", "XbrlParseError", "parse_facts"]

@@ -236,8 +236,12 @@ def parse_filing(settings: Settings, filing: dict) -> ParsedFiling:
         facts = FACT_SCHEMA.empty_table()
     except ValueError as exc:
         raise ValueError(f"{filing_label(filing)}: {_named(exc)}") from exc
+    try:
+        resolved = resolve_line_items(facts, ticker)
+    except ValueError as exc:
+        raise ValueError(f"{filing_label(filing)}: {exc}") from exc
     items = with_filing_fields(
-        resolve_line_items(facts, ticker),
+        resolved,
         ticker=ticker,
         cik=filing["cik"],
         accession_number=accession,

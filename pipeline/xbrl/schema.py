@@ -47,7 +47,7 @@ LINE_ITEM_SCHEMA = pa.schema(
         *FILING_FIELDS,
         pa.field("line_item", pa.string(), nullable=False),  # e.g. revenue, capex
         pa.field("concept", pa.string(), nullable=False),  # the concept that was used
-        pa.field("value", VALUE_TYPE, nullable=False),
+        pa.field("value", VALUE_TYPE),  # null: the concept's facts conflict or are unreadable
         pa.field("unit", pa.string(), nullable=False),
         pa.field("decimals", pa.int32()),
         pa.field("period_start", pa.date32(), nullable=False),

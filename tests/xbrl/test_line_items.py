@@ -75,7 +75,7 @@ def test_first_candidate_wins_when_both_present() -> None:
     assert got[("capex", *FY24)]["concept"] == "us-gaap:PaymentsToAcquireProductiveAssets"
 
 
-def test_dimensional_nonusd_nil_and_conflicting_facts_are_skipped() -> None:
+def test_dimensional_nonusd_and_nil_facts_are_skipped_conflicts_are_null() -> None:
     nil = (
         '<ix:nonFraction name="us-gaap:PaymentsToAcquireProductiveAssets" contextRef="FY24" '
         'unitRef="usd" xsi:nil="true"/>'
@@ -95,8 +95,11 @@ def test_dimensional_nonusd_nil_and_conflicting_facts_are_skipped() -> None:
         + nf("us-gaap:PaymentsToAcquirePropertyPlantAndEquipment", "1", ctx="I24", scale="9")
     )
     got = resolve(body)
-    assert set(got) == {("revenue", *FY24)}
+    assert set(got) == {("revenue", *FY24), ("operating_income", *FY24)}
     assert got[("revenue", *FY24)]["concept"] == "us-gaap:Revenues"
+    # a conflict is a NULL value, never skipped to another candidate (tests/warehouse/
+    # test_conflicts.py)
+    assert got[("operating_income", *FY24)]["value"] is None
 
 
 def test_walmart_revenue_is_never_net_sales() -> None:

@@ -9,12 +9,15 @@
 -- (q1/q2/q3 in a derivation are reported three-month values). `value` uses the latest
 -- value of every input, `first_reported_value` the first-reported ones; a derived row's
 -- filing dates are the latest of its inputs' (when the value became computable).
+-- Values are whole USD (BIGINT). An input whose filing's facts conflict is NULL: the row is
+-- NULL too, with the reason in `notes` (never a weaker concept's or another route's value).
 CREATE OR REPLACE TABLE core.financials AS
 WITH r AS (
     SELECT
         ticker, line_item, fiscal_year, fiscal_period,
         {
-            'v': value, 'fv': first_value, 'acc': latest_accession, 'facc': first_accession,
+            'v': value, 'fv': first_value, 'n': notes,
+            'acc': latest_accession, 'facc': first_accession,
             'fd': latest_filing_date, 'ffd': first_filing_date,
             's': period_start, 'e': period_end
         } AS x
@@ -91,16 +94,18 @@ SELECT
     c.ticker, c.line_item, c.fiscal_year, c.fiscal_period, cal.fiscal_quarter,
     cal.fiscal_label, cal.calendar_year, cal.calendar_quarter, cal.calendar_label,
     c.period_start, c.period_end, datediff('day', c.period_start, c.period_end) + 1 AS days,
-    CAST(c.value AS DECIMAL(38, 10)) AS value,
+    CAST(c.value AS BIGINT) AS value,
     'USD' AS currency,
     CASE WHEN c.derivation IS NULL THEN 'reported' ELSE 'derived' END AS method,
     c.derivation,
     list_sort(list_distinct([i.acc FOR i IN c.inputs])) AS source_accessions,
     list_max([i.fd FOR i IN c.inputs]) AS latest_filing_date,
-    CAST(c.first_value AS DECIMAL(38, 10)) AS first_reported_value,
+    CAST(c.first_value AS BIGINT) AS first_reported_value,
     list_sort(list_distinct([i.facc FOR i IN c.inputs])) AS first_reported_accessions,
     list_max([i.ffd FOR i IN c.inputs]) AS first_reported_filing_date,
-    c.value <> c.first_value AS is_restated
+    c.value IS DISTINCT FROM c.first_value AS is_restated,
+    nullif(array_to_string([i.n FOR i IN c.inputs IF i.n IS NOT NULL], '; '), '')
+        AS notes
 FROM chosen AS c
 JOIN core.fiscal_calendar AS cal USING (ticker, fiscal_year, fiscal_period)
 ORDER BY c.ticker, c.line_item, c.fiscal_year, c.fiscal_period;

@@ -1,9 +1,20 @@
 -- Every line-item value with its classified period and its filing. An amendment
 -- (10-K/A, 10-Q/A: same company, base form and period of report, filed later) supersedes
 -- the values of the filing it amends for each line item and period it carries; values it
--- does not carry (partial XBRL) stay with the original.
+-- does not carry (partial XBRL) stay with the original. A NULL value (the filing's facts for
+-- the chosen concept conflict, or cannot be read) is kept, with the reason in `notes`.
 CREATE OR REPLACE TABLE core.line_item_observations AS
-WITH obs AS (
+WITH conflicts AS (
+    SELECT
+        accession_number, concept, period_start, period_end,
+        string_agg(DISTINCT regexp_replace(CAST(value AS VARCHAR), '\.0+$', ''), ' vs '
+            ORDER BY regexp_replace(CAST(value AS VARCHAR), '\.0+$', ''))
+            AS values_seen
+    FROM raw.facts
+    WHERE is_conflict AND dimensions = '' AND unit = 'USD' AND period_type = 'duration'
+    GROUP BY ALL
+),
+obs AS (
     SELECT
         li.ticker, li.cik, li.accession_number,
         coalesce(f.form, li.form) AS form,
@@ -12,10 +23,18 @@ WITH obs AS (
         li.filing_date, f.period_of_report, f.accession_number IS NOT NULL AS in_catalog,
         li.line_item, li.concept, li.value, li.unit, li.decimals,
         li.period_start, li.period_end, p.days, p.period_kind,
-        p.fiscal_year, p.fiscal_period, p.fiscal_quarter
+        p.fiscal_year, p.fiscal_period, p.fiscal_quarter,
+        CASE WHEN li.value IS NULL THEN
+            li.concept || ' in ' || li.accession_number || ': '
+            || coalesce('conflicting values ' || c.values_seen, 'no readable value')
+        END AS notes
     FROM raw.line_items AS li
     JOIN core.periods AS p USING (ticker, period_start, period_end)
     LEFT JOIN raw.filings AS f ON f.accession_number = li.accession_number
+    LEFT JOIN conflicts AS c
+        ON c.accession_number = li.accession_number AND c.concept = li.concept
+        AND c.period_start = li.period_start AND c.period_end = li.period_end
+        AND li.value IS NULL
 ),
 superseded AS (
     SELECT

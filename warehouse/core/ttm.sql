@@ -8,6 +8,7 @@
 -- and quarter end, preferring reported_ttm > sum_of_quarters > fy_plus_ytd, and says which
 -- methods were available and whether they agree (exactly; NULL with only one method).
 -- A NULL input (a conflict in the filing) gives no candidate: missing is never zero.
+-- Values are whole USD (BIGINT, like every input).
 CREATE OR REPLACE TABLE core.ttm_candidates AS
 WITH reported AS (
     SELECT * FROM core.reported_values WHERE value IS NOT NULL
@@ -69,13 +70,7 @@ candidates AS (
 SELECT
     ticker, line_item, fiscal_year, fiscal_quarter, period_start, period_end, method,
     preference,
-    CASE
-        WHEN value = trunc(value) THEN CAST(value AS BIGINT)
-        ELSE error(
-            'core.ttm: ' || ticker || ' ' || line_item || ' ' || method || ' to ' || period_end
-            || ' is ' || value || ' USD, not whole dollars'
-        )
-    END AS value,
+    CAST(value AS BIGINT) AS value,
     source_accessions, latest_filing_date, notes
 FROM candidates;
 
