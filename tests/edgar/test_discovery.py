@@ -23,8 +23,9 @@ from pipeline.edgar.transport import refused_url_reason
 from tests.conftest import make_settings, newest, rows_for
 
 
-def _args(**flags) -> argparse.Namespace:
-    return argparse.Namespace(**{"rebuild": False, "all_companies": False, **flags})
+def _args(*flags: str) -> argparse.Namespace:
+    """``edgar-pipeline run`` arguments, parsed as the command line would."""
+    return cli.build_parser().parse_args(["run", *flags])
 
 
 def _settings(tmp_path):
@@ -80,7 +81,7 @@ def test_run_asks_only_the_company_with_a_new_filing(withheld, tracked_rows, tmp
     assert server.requests.count("company_tickers_exchange.json") <= 2
 
     server.requests.clear()
-    assert cli.cmd_run(settings, _args(all_companies=True)) == 0
+    assert cli.cmd_run(settings, _args("--all-companies")) == 0
     assert _submissions_read(server) == companies
 
 
