@@ -1,4 +1,4 @@
-"""Marts layer: comparison tables rebuilt from core.financials in every snapshot build.
+"""Marts layer: comparison tables rebuilt from core in every snapshot build.
 
 The marts are built in the same step and snapshot as the warehouse tables
 (``assets/warehouse.py``), so a reader never sees marts of another load than the core.
@@ -24,43 +24,76 @@ from pipeline.warehouse.resource import DuckDBWarehouse
 GROUP = "marts"
 OWNERS = ["team:data-eng"]
 POOL = "duckdb"
-CODE_VERSION = "1"
+CODE_VERSION = "2"
 FINANCIALS_KEY = AssetKey(["warehouse", "financials"])  # defined in assets/warehouse.py
 
+COMPARE_SET_KEY = AssetKey([GROUP, "compare_set"])
 COMPANY_QUARTERS_KEY = AssetKey([GROUP, "company_quarters"])
+STANDINGS_KEY = AssetKey([GROUP, "set_standings"])
 QUARTERLY_KEY = AssetKey([GROUP, "quarterly_comparison"])
 TTM_KEY = AssetKey([GROUP, "ttm_comparison"])
 ANNUAL_KEY = AssetKey([GROUP, "annual_comparison"])
+LEAD_CHANGES_KEY = AssetKey([GROUP, "lead_changes"])
+PAIR_KEY = AssetKey([GROUP, "pair_comparison"])
 CAPEX_KEY = AssetKey([GROUP, "capex_intensity"])
 
 # asset key -> (table, unique key columns, preview query)
 MARTS: dict[AssetKey, tuple[str, tuple[str, ...], str]] = {
+    COMPARE_SET_KEY: (
+        "marts.compare_set",
+        ("position",),
+        "SELECT position, company, ticker, in_set, pair_side, chosen_by "
+        "FROM marts.compare_set ORDER BY position",
+    ),
     COMPANY_QUARTERS_KEY: (
         "marts.company_quarters",
         ("ticker", "fiscal_year", "fiscal_quarter"),
-        "SELECT ticker, fiscal_label, calendar_label, revenue, capex, ttm_revenue, notes "
+        "SELECT ticker, fiscal_label, calendar_label, revenue, capex, ttm_revenue, "
+        "ttm_revenue_method, ttm_capex, ttm_capex_method, notes "
         "FROM marts.company_quarters ORDER BY period_end DESC, ticker",
+    ),
+    STANDINGS_KEY: (
+        "marts.set_standings",
+        ("grain", "period_label", "ticker", "line_item"),
+        "SELECT grain, period_label, ticker, line_item, value, method, rank, leader, "
+        "gap_to_leader, share_of_set, notes FROM marts.set_standings "
+        "ORDER BY period_year DESC, period_quarter DESC NULLS LAST, grain, line_item, rank",
     ),
     QUARTERLY_KEY: (
         "marts.quarterly_comparison",
-        ("calendar_year", "calendar_quarter"),
-        "SELECT calendar_label, amzn_fiscal_quarter, amzn_revenue, amzn_capex, "
-        "wmt_fiscal_quarter, wmt_revenue, wmt_capex, is_complete "
-        "FROM marts.quarterly_comparison ORDER BY calendar_year DESC, calendar_quarter DESC",
+        ("calendar_year", "calendar_quarter", "ticker"),
+        "SELECT calendar_label, ticker, fiscal_label, revenue, revenue_rank, revenue_leader, "
+        "capex, capex_rank, capex_leader, notes FROM marts.quarterly_comparison "
+        "ORDER BY calendar_year DESC, calendar_quarter DESC, ticker",
     ),
     TTM_KEY: (
         "marts.ttm_comparison",
-        ("calendar_year", "calendar_quarter"),
-        "SELECT calendar_label, amzn_ttm_revenue, wmt_ttm_revenue, revenue_leader, "
-        "revenue_leader_since, amzn_ttm_capex, wmt_ttm_capex, capex_leader "
-        "FROM marts.ttm_comparison ORDER BY calendar_year DESC, calendar_quarter DESC",
+        ("calendar_year", "calendar_quarter", "ticker"),
+        "SELECT calendar_label, ticker, fiscal_label, ttm_revenue, ttm_revenue_method, "
+        "revenue_rank, revenue_leader, revenue_gap_to_leader, ttm_capex, ttm_capex_method, "
+        "capex_leader FROM marts.ttm_comparison "
+        "ORDER BY calendar_year DESC, calendar_quarter DESC, ticker",
     ),
     ANNUAL_KEY: (
         "marts.annual_comparison",
-        ("basis", "year"),
-        "SELECT label, amzn_fiscal_year, amzn_revenue, wmt_fiscal_year, wmt_revenue, "
-        "revenue_gap_amzn_minus_wmt, amzn_capex, wmt_capex, notes "
-        "FROM marts.annual_comparison ORDER BY basis, year DESC",
+        ("basis", "year", "ticker"),
+        "SELECT label, ticker, fiscal_label, period_end, revenue, revenue_rank, revenue_leader, "
+        "revenue_gap_to_leader, revenue_share_of_set, capex, capex_leader, notes "
+        "FROM marts.annual_comparison ORDER BY basis, year DESC, ticker",
+    ),
+    LEAD_CHANGES_KEY: (
+        "marts.lead_changes",
+        ("line_item", "calendar_year", "calendar_quarter"),
+        "SELECT line_item, calendar_label, previous_leader, new_leader, new_leader_ttm, "
+        "previous_leader_ttm, gap, notes FROM marts.lead_changes "
+        "ORDER BY calendar_year DESC, calendar_quarter DESC, line_item",
+    ),
+    PAIR_KEY: (
+        "marts.pair_comparison",
+        ("calendar_year", "calendar_quarter"),
+        "SELECT calendar_label, a_ticker, a_ttm_revenue, b_ticker, b_ttm_revenue, "
+        "revenue_gap_a_minus_b, revenue_leader, a_ttm_capex, b_ttm_capex, capex_leader "
+        "FROM marts.pair_comparison ORDER BY calendar_year DESC, calendar_quarter DESC",
     ),
     CAPEX_KEY: (
         "marts.capex_intensity",
@@ -71,22 +104,49 @@ MARTS: dict[AssetKey, tuple[str, tuple[str, ...], str]] = {
     ),
 }
 
+_SET = (
+    " rank, leader, gap to the leader and share of the compare set (marts.compare_set): a "
+    "company without a value is ranked NULL with a note; a leader is named only when every "
+    "company of the set has a value."
+)
+
 DESCRIPTIONS = {
+    COMPARE_SET_KEY: (
+        "The companies the comparison marts rank: every company in the warehouse unless "
+        "EDGAR_COMPARE names some; pair_side 'a'/'b' marks the pair of marts.pair_comparison "
+        "(the first two of EDGAR_COMPARE, else of EDGAR_COMPANIES). Written with parameters."
+    ),
     COMPANY_QUARTERS_KEY: (
         "One row per company and fiscal quarter (gap-free sequence): revenue, capex, "
-        "capex/revenue, YoY growth and TTM sums; missing quarters are NULL rows with notes."
+        "capex/revenue, YoY growth and TTM from core.ttm with its method; missing quarters are "
+        "NULL rows with notes. Every tracked company."
+    ),
+    STANDINGS_KEY: (
+        "The ranking rule in one place: per grain (quarter, ttm, calendar_year, fiscal_year), "
+        "period, company of the compare set and line item (revenue, capex):" + _SET
     ),
     QUARTERLY_KEY: (
-        "Per calendar quarter, AMZN and WMT side by side: revenue, capex, capex/revenue, YoY "
-        "growth (WMT's quarter ending 2023-07-31 beside AMZN's ending 2023-06-30)."
+        "Per calendar quarter and company of the compare set: the fiscal quarter holding its "
+        "midpoint, revenue and capex with" + _SET
     ),
     TTM_KEY: (
-        "TTM revenue and capex per company at each calendar quarter, the leader, whether the "
-        "lead changed and since when; a TTM with a missing quarter is NULL and noted."
+        "Per calendar quarter end and company of the compare set: TTM revenue and capex from "
+        "core.ttm, each naming its method (reported_ttm, sum_of_quarters, fy_plus_ytd), with" + _SET
     ),
     ANNUAL_KEY: (
-        "Per fiscal year and per calendar-aligned year: both companies' revenue and capex and "
-        "the gap (AMZN minus WMT)."
+        "Per year and company of the compare set, on the calendar-aligned (default) and the "
+        "fiscal-year basis, each with its actual period: revenue and capex with"
+        + _SET
+        + " No leader where the periods differ by more than a quarter."
+    ),
+    LEAD_CHANGES_KEY: (
+        "Each calendar quarter where the TTM revenue or capex leader of the compare set changed: "
+        "from whom to whom, both TTMs and the gap at that quarter."
+    ),
+    PAIR_KEY: (
+        "The configured pair (EDGAR_COMPARE's first two, else EDGAR_COMPANIES') side by side at "
+        "each calendar quarter end: a_/b_ TTM revenue and capex, methods, gaps (a minus b) and "
+        "the pair's leader."
     ),
     CAPEX_KEY: (
         "Per company and fiscal year: capex, capex incl. finance lease principal repayments, "
@@ -94,12 +154,23 @@ DESCRIPTIONS = {
     ),
 }
 
+DEPS: dict[AssetKey, list[AssetKey]] = {
+    COMPARE_SET_KEY: [FINANCIALS_KEY],
+    COMPANY_QUARTERS_KEY: [FINANCIALS_KEY],
+    STANDINGS_KEY: [COMPARE_SET_KEY, COMPANY_QUARTERS_KEY],
+    QUARTERLY_KEY: [STANDINGS_KEY],
+    TTM_KEY: [STANDINGS_KEY],
+    ANNUAL_KEY: [STANDINGS_KEY],
+    LEAD_CHANGES_KEY: [STANDINGS_KEY],
+    PAIR_KEY: [TTM_KEY],
+    CAPEX_KEY: [FINANCIALS_KEY],
+}
+
 
 def _spec(key: AssetKey) -> AssetSpec:
-    deps = [FINANCIALS_KEY] if key == COMPANY_QUARTERS_KEY else [COMPANY_QUARTERS_KEY]
     return AssetSpec(
         key,
-        deps=deps,
+        deps=DEPS[key],
         description=DESCRIPTIONS[key] + f" Table {MARTS[key][0]}; see warehouse/README.md.",
         kinds={"duckdb"},
         owners=OWNERS,
@@ -158,7 +229,7 @@ def _unique_check(key: AssetKey):
 
 @asset_check(
     asset=TTM_KEY,
-    description="Calendar quarters where a TTM is incomplete (a quarter missing): reported.",
+    description="Companies and calendar quarters without a TTM revenue or capex: reported.",
     pool=POOL,
 )
 def ttm_complete(
@@ -167,8 +238,8 @@ def ttm_complete(
     with warehouse.read() as con:
         incomplete = markdown_preview(
             con,
-            "SELECT calendar_label, notes FROM marts.ttm_comparison WHERE NOT is_complete "
-            "ORDER BY calendar_year DESC, calendar_quarter DESC",
+            "SELECT calendar_label, ticker, notes FROM marts.ttm_comparison "
+            "WHERE NOT is_complete ORDER BY calendar_year DESC, calendar_quarter DESC, ticker",
             limit=40,
         )
         (n,) = con.execute(

@@ -1,100 +1,152 @@
-"""The trailing-twelve-month race: revenue and capex of each company, rendered to PNG.
+"""The trailing-twelve-month race: revenue, capex and capex intensity of the compare set.
 
-A fiscal year's total is the trailing twelve months at its last day, so the chart plots
-every TTM value of ``marts.ttm_comparison`` and every fiscal year of
-``marts.capex_intensity`` at the date it ends (USD billions, exact values in the marts).
+Every point is a twelve-month value from ``marts.company_quarters`` (core.ttm's chosen value at
+a fiscal quarter end) of a company of the compare set (``marts.compare_set``): labelled FY at a
+fiscal year end (the fiscal year's total) and TTM at any other quarter end. The chart is as of
+the newest filing of those companies, so a new 10-Q adds a point and moves the date.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
-CHART_SQL = """
-WITH points AS (
-    SELECT ticker, period_end AS as_of, revenue, capex, 1 AS preference
-    FROM marts.capex_intensity
-    UNION ALL
-    SELECT 'AMZN', amzn_quarter_end, amzn_ttm_revenue, amzn_ttm_capex, 0
-    FROM marts.ttm_comparison WHERE amzn_ttm_revenue IS NOT NULL OR amzn_ttm_capex IS NOT NULL
-    UNION ALL
-    SELECT 'WMT', wmt_quarter_end, wmt_ttm_revenue, wmt_ttm_capex, 0
-    FROM marts.ttm_comparison WHERE wmt_ttm_revenue IS NOT NULL OR wmt_ttm_capex IS NOT NULL
-)
-SELECT ticker, as_of,
-       arg_min(revenue, preference) AS revenue,
-       arg_min(capex, preference) AS capex
-FROM points
-WHERE as_of IS NOT NULL
-GROUP BY ticker, as_of
-ORDER BY ticker, as_of
+POINTS_SQL = """
+SELECT q.ticker, q.period_end, q.fiscal_label,
+       CASE WHEN q.fiscal_quarter = 4 THEN 'FY' ELSE 'TTM' END AS basis,
+       q.ttm_revenue, q.ttm_revenue_method, q.ttm_capex, q.ttm_capex_method,
+       q.ttm_capex_to_revenue
+FROM marts.company_quarters AS q
+JOIN marts.compare_set AS s ON s.member = q.ticker AND s.in_set
+WHERE q.ttm_revenue IS NOT NULL OR q.ttm_capex IS NOT NULL
+ORDER BY s.position, q.period_end
 """
 
-COLOURS = {"AMZN": "#ff9900", "WMT": "#0071ce"}
+AS_OF_SQL = """
+SELECT f.filing_date, f.ticker, f.form, f.accession_number
+FROM raw.filings AS f
+JOIN marts.compare_set AS s ON s.member = f.ticker AND s.in_set
+ORDER BY f.filing_date DESC, f.accession_number DESC
+LIMIT 1
+"""
+
+BILLION = 1e9
 
 
 @dataclass(frozen=True)
 class ChartPoint:
-    """One company's trailing-twelve-month revenue and capex at a date."""
+    """One company's twelve months to ``period_end``: basis 'FY' (fiscal year) or 'TTM'."""
 
     ticker: str
-    as_of: date
-    revenue: Decimal | None
-    capex: Decimal | None
+    period_end: date
+    fiscal_label: str
+    basis: str
+    revenue: int | None
+    revenue_method: str | None
+    capex: int | None
+    capex_method: str | None
+    capex_to_revenue: object | None  # DECIMAL(18, 6)
 
 
-def chart_points(con) -> list[ChartPoint]:
-    """The points to plot, read from the marts."""
-    return [ChartPoint(*row) for row in con.execute(CHART_SQL).fetchall()]
+@dataclass(frozen=True)
+class ChartData:
+    """What the chart draws, and as of which filing."""
+
+    points: tuple[ChartPoint, ...]
+    tickers: tuple[str, ...]  # the compare set with points, in its order
+    as_of: date | None  # the newest filing of the compare set
+    as_of_filing: str | None  # e.g. "AMZN 10-Q 0001018724-26-000026"
+
+    @property
+    def title(self) -> str:
+        when = f"as of {self.as_of} (newest filing: {self.as_of_filing})" if self.as_of else ""
+        return f"Twelve-month revenue and capex from SEC filings: {', '.join(self.tickers)} {when}"
 
 
-def render_ttm_chart(points: list[ChartPoint], path: Path) -> Path:
-    """Draw revenue (top) and capex (bottom) per company; write a PNG to ``path``."""
+def chart_data(con) -> ChartData:
+    """The points to plot and the as-of filing, read from the marts and raw.filings."""
+    points = tuple(ChartPoint(*row) for row in con.execute(POINTS_SQL).fetchall())
+    newest = con.execute(AS_OF_SQL).fetchall()
+    as_of, filing = (newest[0][0], " ".join(newest[0][1:])) if newest else (None, None)
+    return ChartData(points, tuple(dict.fromkeys(p.ticker for p in points)), as_of, filing)
+
+
+def point_label(point: ChartPoint, field: str) -> str:
+    """The annotation of a point: basis, fiscal period and value (e.g. 'TTM FY2026Q2 $173.0B')."""
+    value = getattr(point, field)
+    if field == "capex_to_revenue":
+        return f"{point.basis} {point.fiscal_label} {float(value):.1%}"
+    return f"{point.basis} {point.fiscal_label} ${value / BILLION:,.1f}B"
+
+
+PANELS = (
+    ("revenue", "Revenue, twelve months (USD billions)", BILLION),
+    ("capex", "Capital expenditure, twelve months (USD billions)", BILLION),
+    ("capex_to_revenue", "Capex intensity: capex / revenue (%)", 0.01),
+)
+
+
+def render_ttm_chart(data: ChartData, path: Path) -> Path:
+    """Draw revenue, capex and capex intensity side by side; write a PNG to ``path``.
+
+    TTM points are circles, FY points squares; each company's newest point is labelled.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 7), sharex=True)
-    for ticker in sorted({p.ticker for p in points}):
-        mine = [p for p in points if p.ticker == ticker]
-        colour = COLOURS.get(ticker)
-        for axis, field in ((top, "revenue"), (bottom, "capex")):
-            xy = [(p.as_of, float(getattr(p, field)) / 1e9) for p in mine if getattr(p, field)]
-            if xy:
-                xs, ys = zip(*xy, strict=True)
-                axis.plot(xs, ys, marker="o", label=ticker, color=colour)
-                axis.annotate(
-                    f"${ys[-1]:,.1f}B",
-                    (xs[-1], ys[-1]),
-                    textcoords="offset points",
-                    xytext=(6, 0),
-                    fontsize=8,
-                    color=colour,
-                )
-    top.set_title("Trailing-twelve-month revenue (USD billions)")
-    bottom.set_title("Trailing-twelve-month capital expenditure (USD billions)")
-    for axis in (top, bottom):
+    fig, axes = plt.subplots(1, len(PANELS), figsize=(17, 5.5), sharex=True)
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, ticker in enumerate(data.tickers):
+        colour = colours[i % len(colours)]
+        mine = [p for p in data.points if p.ticker == ticker]
+        for axis, (field, _, unit) in zip(axes, PANELS, strict=True):
+            drawn = [p for p in mine if getattr(p, field) is not None]
+            if not drawn:
+                continue
+            xs = [p.period_end for p in drawn]
+            ys = [float(getattr(p, field)) / unit for p in drawn]
+            axis.plot(xs, ys, color=colour, alpha=0.6, label=ticker)
+            for basis, marker in (("TTM", "o"), ("FY", "s")):
+                chosen = [(x, y) for p, x, y in zip(drawn, xs, ys, strict=True) if p.basis == basis]
+                if chosen:
+                    axis.scatter(*zip(*chosen, strict=True), marker=marker, color=colour, zorder=3)
+            axis.annotate(
+                point_label(drawn[-1], field),
+                (xs[-1], ys[-1]),
+                textcoords="offset points",
+                xytext=(4, 4),
+                fontsize=7,
+                color=colour,
+            )
+    shapes = [
+        Line2D([], [], marker="o", linestyle="", color="grey", label="TTM (quarter end)"),
+        Line2D([], [], marker="s", linestyle="", color="grey", label="FY (fiscal year end)"),
+    ]
+    for axis, (_, title, _) in zip(axes, PANELS, strict=True):
+        axis.set_title(title, fontsize=10)
         axis.grid(True, alpha=0.3)
+        axis.tick_params(axis="x", labelrotation=30, labelsize=8)
         if axis.lines:
-            axis.legend(loc="upper left")
+            axis.legend(handles=[*axis.get_legend_handles_labels()[0], *shapes], fontsize=7)
         else:
             axis.text(
                 0.5,
                 0.5,
-                "no complete twelve-month period yet",
+                "no twelve-month value yet",
                 ha="center",
                 va="center",
                 transform=axis.transAxes,
                 color="grey",
             )
-    fig.suptitle("Amazon vs Walmart, from their SEC filings")
+    fig.suptitle(data.title, fontsize=11)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=110)
+    fig.savefig(tmp, dpi=100)
     plt.close(fig)
     tmp.replace(path)
     return path

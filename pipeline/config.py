@@ -54,6 +54,7 @@ ENV_VARS = {
     "max_retries": "EDGAR_MAX_RETRIES",
     "requests_per_second": "EDGAR_REQUESTS_PER_SECOND",
     "sensor_batch_size": "EDGAR_SENSOR_BATCH",
+    "compare": "EDGAR_COMPARE",
 }
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -134,7 +135,10 @@ def _split_list(raw: str) -> list[str]:
 def _parse_list(name: str, text: str) -> tuple[str, ...]:
     items = tuple(_split_list(text))
     if not items:
-        what, example = {"companies": ("company", "AMZN,WMT")}.get(name, ("form", "10-K,10-Q"))
+        what, example = {
+            "companies": ("company", "AMZN,WMT"),
+            "compare": ("company", "AMZN,WMT"),
+        }.get(name, ("form", "10-K,10-Q"))
         raise ConfigError(
             f"{ENV_VARS[name]}={text!r} names no {what}: give them separated by commas, "
             f"like {example}"
@@ -184,6 +188,7 @@ _PARSERS: dict[str, Callable[[str, str], object]] = {
     "contact_company": lambda name, text: text,
     "contact_email": lambda name, text: text,
     "edgar_mirror": _parse_path,
+    "compare": _parse_list,
     **dict.fromkeys(_NUMBERS, _parse_number),
 }
 
@@ -286,10 +291,14 @@ class Settings:
     max_retries: int = 5
     requests_per_second: int = 10
     sensor_batch_size: int = 10  # companies the new-filings sensor reads per tick
+    # EDGAR_COMPARE: the compare set (2+ tracked companies; the first two are the pair);
+    # None: every tracked company, the pair being the first two of EDGAR_COMPANIES.
+    compare: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         self._set("companies", self._companies())
         self._set("forms", self._forms())
+        self._set("compare", self._compare())
         self._check_date()
         self._check_contact()
         if self.edgar_mirror is not None:
@@ -331,6 +340,34 @@ class Settings:
                 "like AMZN,WMT"
             )
         return tuple(dict.fromkeys(normalised))  # AMZN,amzn and 1018724,0001018724: one each
+
+    def _compare(self) -> tuple[str, ...] | None:
+        """EDGAR_COMPARE normalised like the companies; each must be a tracked company."""
+        if self.compare is None:
+            return None
+        try:
+            chosen = tuple(dict.fromkeys(validate_company(c) for c in self.compare))
+        except ConfigError as exc:
+            raise ConfigError(f"EDGAR_COMPARE: {exc}") from None
+        tracked = ",".join(self.companies)
+        if len(chosen) < 2:
+            raise ConfigError(
+                f"EDGAR_COMPARE={','.join(chosen)!r} names fewer than two companies: give two or "
+                "more of EDGAR_COMPANIES (the first two are the pair), or unset it to compare "
+                "every tracked company"
+            )
+        if untracked := [c for c in chosen if c not in self.companies]:
+            raise ConfigError(
+                f"EDGAR_COMPARE names {','.join(untracked)}, not tracked (EDGAR_COMPANIES="
+                f"{tracked}): compare only tracked companies, spelled as in EDGAR_COMPANIES"
+            )
+        return chosen
+
+    @property
+    def compare_pair(self) -> tuple[str, ...]:
+        """The pair of ``marts.pair_comparison``: the first two of EDGAR_COMPARE, else of
+        EDGAR_COMPANIES (one company when only one is tracked)."""
+        return (self.compare or self.companies)[:2]
 
     def _forms(self) -> tuple[str, ...]:
         forms = [form.strip().upper() for form in self.forms]

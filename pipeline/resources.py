@@ -27,6 +27,7 @@ class PipelineSettings(ConfigurableResource):
     max_retries: int = 5
     requests_per_second: int = 10
     sensor_batch_size: int = 50
+    compare: list[str] | None = None  # EDGAR_COMPARE; None: every tracked company
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PipelineSettings:
@@ -60,6 +61,7 @@ _FROM_CONFIG = {
     "data_dir": Path,
     "companies": tuple,
     "forms": tuple,
+    "compare": tuple,
     "earliest_filing_date": lambda text: parse_setting("earliest_filing_date", text),
     "edgar_mirror": Path,
 }

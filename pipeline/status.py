@@ -64,12 +64,20 @@ def loaded_filings(con) -> dict[str, int]:
     return dict(rows)
 
 
+# The pair of marts.compare_set (EDGAR_COMPARE's first two, else EDGAR_COMPANIES') side by side.
 LATEST_COMPARISON_SQL = """
-SELECT label, amzn_fiscal_year, amzn_revenue, wmt_fiscal_year, wmt_revenue,
-       revenue_gap_amzn_minus_wmt, revenue_leader, amzn_capex, wmt_capex
-FROM marts.annual_comparison
-WHERE basis = 'calendar_year' AND amzn_revenue IS NOT NULL AND wmt_revenue IS NOT NULL
-ORDER BY year DESC
+SELECT a.label, a.ticker AS a_ticker, a.fiscal_label AS a_fiscal_year, a.revenue AS a_revenue,
+       b.ticker AS b_ticker, b.fiscal_label AS b_fiscal_year, b.revenue AS b_revenue,
+       a.revenue - b.revenue AS revenue_gap_a_minus_b,
+       CASE WHEN a.revenue > b.revenue THEN a.ticker WHEN a.revenue < b.revenue THEN b.ticker
+       END AS revenue_leader,
+       a.capex AS a_capex, b.capex AS b_capex
+FROM marts.annual_comparison AS a
+JOIN marts.compare_set AS pa ON pa.member = a.ticker AND pa.pair_side = 'a'
+JOIN marts.annual_comparison AS b ON b.basis = a.basis AND b.year = a.year
+JOIN marts.compare_set AS pb ON pb.member = b.ticker AND pb.pair_side = 'b'
+WHERE a.basis = 'calendar_year' AND a.revenue IS NOT NULL AND b.revenue IS NOT NULL
+ORDER BY a.year DESC
 LIMIT 1
 """
 

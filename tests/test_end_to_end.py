@@ -102,10 +102,12 @@ def test_annual_revenue_and_capex_equal_the_filings_to_the_dollar(pipeline_run):
 def test_quarterly_comparison_aligns_amazon_june_with_walmart_july(pipeline_run):
     data_dir = pipeline_run[0]
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
-        rows = con.execute(
-            "SELECT calendar_label, amzn_period_end, amzn_revenue, wmt_period_end, wmt_revenue "
-            "FROM marts.quarterly_comparison WHERE calendar_label IN ('2022-Q2', '2023-Q2', "
-            "'CY2022Q2', 'CY2023Q2') ORDER BY calendar_label"
+        rows = con.execute(  # the long-form mart pivoted to the pair, by calendar quarter
+            "SELECT a.calendar_label, a.period_end, a.revenue, w.period_end, w.revenue "
+            "FROM marts.quarterly_comparison AS a JOIN marts.quarterly_comparison AS w "
+            "USING (calendar_year, calendar_quarter) WHERE a.ticker = ? AND w.ticker = ? "
+            "AND a.calendar_label IN ('CY2022Q2', 'CY2023Q2') ORDER BY a.calendar_label",
+            list(TEST_COMPANIES),
         ).fetchall()
     assert len(rows) == 2, rows
     (prior, current) = rows

@@ -26,7 +26,7 @@ from pipeline.warehouse.connection import (
 from pipeline.warehouse.core import build_core
 from pipeline.warehouse.inputs import ParquetInputs
 from pipeline.warehouse.lock import warehouse_lock
-from pipeline.warehouse.marts import build_marts
+from pipeline.warehouse.marts import CompareSet, build_marts, compare_set_is_current
 from pipeline.warehouse.raw import RawLoad, SkippedFile, StepHook, _noop, load_raw, nothing_to_load
 from pipeline.warehouse.snapshots import SnapshotChangedError, SnapshotStore
 from pipeline.warehouse.stats import row_counts
@@ -63,11 +63,12 @@ def _build(
     full_refresh: bool,
     default_fiscal_year_ends: Mapping[str, str],
     on_step: StepHook,
+    compare: CompareSet | None = None,
 ) -> RawLoad:
     with transaction(con):
         raw = load_raw(con, inputs, full_refresh=full_refresh, on_step=on_step)
         build_core(con, default_fiscal_year_ends=default_fiscal_year_ends, on_step=on_step)
-        build_marts(con, on_step=on_step)
+        build_marts(con, compare=compare, on_step=on_step)
     return raw
 
 
@@ -80,6 +81,7 @@ def load_warehouse(
     lock_timeout_s: float = 600.0,
     on_step: StepHook = _noop,
     inspect: Inspect | None = None,
+    compare: CompareSet | None = None,
 ) -> LoadResult:
     """Build the next snapshot beside the served one and swap it in (``snapshots.py``).
 
@@ -93,6 +95,8 @@ def load_warehouse(
     Any failure (an exception, a killed process, a full disk) leaves the served snapshot as
     it was. One builder at a time (file lock); readers are never waited for.
     ``on_step(name, con)`` runs after each step (tests inject failures with it).
+    ``compare`` is the marts' compare set (default: every company, the default pair); a
+    served snapshot built for another compare set is not kept.
     """
     store = SnapshotStore(Path(warehouse_path))
     with warehouse_lock(store.served_path, exclusive=True, timeout_s=lock_timeout_s):
@@ -110,10 +114,10 @@ def load_warehouse(
             )
             base, full_refresh = None, True
         elif stamp is not None and stamp.code.get("build") == code["build"]:
-            kept = _keep_if_nothing_new(store, base, inputs, inspect)
+            kept = _keep_if_nothing_new(store, base, inputs, inspect, compare)
             if kept is not None:
                 return kept
-        args = (inputs, default_fiscal_year_ends, on_step, inspect)
+        args = (inputs, default_fiscal_year_ends, on_step, inspect, compare)
         set_aside = store.changed_served()
         # A rebuild reads everything anyway: it checks the old snapshot's bytes too, so a
         # damaged one (bits rotted, size unchanged) never becomes the rollback target.
@@ -131,7 +135,11 @@ def load_warehouse(
 
 
 def _keep_if_nothing_new(
-    store: SnapshotStore, served: Path, inputs: ParquetInputs, inspect: Inspect | None
+    store: SnapshotStore,
+    served: Path,
+    inputs: ParquetInputs,
+    inspect: Inspect | None,
+    compare: CompareSet | None,
 ) -> LoadResult | None:
     """The served snapshot, kept, when a load would change nothing in it; else None.
 
@@ -144,6 +152,9 @@ def _keep_if_nothing_new(
         return None
     try:
         if not nothing_to_load(con, inputs):
+            return None
+        if not compare_set_is_current(con, compare or CompareSet()):
+            log.info("the compare set changed: building the marts for it")
             return None
         raw = RawLoad(staged={"catalog": 0, "facts": 0, "line_items": 0})
         inspected = inspect(con, raw) if inspect is not None else None
@@ -173,6 +184,7 @@ def _load(
     default_fiscal_year_ends: Mapping[str, str],
     on_step: StepHook,
     inspect: Inspect | None,
+    compare: CompareSet | None,
     *,
     set_aside: Path | None = None,
 ) -> LoadResult:
@@ -188,6 +200,7 @@ def _load(
                 full_refresh=full_refresh or not incremental,
                 default_fiscal_year_ends=default_fiscal_year_ends,
                 on_step=on_step,
+                compare=compare,
             )
             counts = row_counts(con)
             inspected = inspect(con, raw) if inspect is not None else None
@@ -232,4 +245,5 @@ def _load(
 def load_from_settings(settings: Settings | None = None, **kwargs: object) -> LoadResult:
     """:func:`load_warehouse` with paths from :class:`pipeline.config.Settings`."""
     s = settings or Settings.from_env()
+    kwargs.setdefault("compare", CompareSet.from_settings(s))
     return load_warehouse(s.warehouse_path, ParquetInputs.from_settings(s), **kwargs)

@@ -14,6 +14,7 @@ from pipeline.lake import location_text, parse_location
 from pipeline.warehouse.connection import read_connection
 from pipeline.warehouse.inputs import ParquetInputs
 from pipeline.warehouse.load import Inspect, LoadResult, load_warehouse
+from pipeline.warehouse.marts import CompareSet
 
 
 class DuckDBWarehouse(ConfigurableResource):
@@ -28,6 +29,9 @@ class DuckDBWarehouse(ConfigurableResource):
     facts_dir: str
     line_items_dir: str
     lock_timeout_s: float = 600.0
+    # the marts' compare set (EDGAR_COMPARE; None: every company) and pair (marts.compare_set)
+    compare: list[str] | None = None
+    compare_pair: list[str] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> DuckDBWarehouse:
@@ -38,6 +42,8 @@ class DuckDBWarehouse(ConfigurableResource):
             catalog_path=location_text(s.catalog_path),  # a path, or an object store URI
             facts_dir=location_text(s.facts_dir),
             line_items_dir=location_text(s.line_items_dir),
+            compare=list(s.compare) if s.compare else None,
+            compare_pair=list(s.compare_pair),
         )
 
     @property
@@ -60,6 +66,10 @@ class DuckDBWarehouse(ConfigurableResource):
             full_refresh=full_refresh,
             lock_timeout_s=self.lock_timeout_s,
             inspect=inspect,
+            compare=CompareSet(
+                tuple(self.compare) if self.compare else None,
+                tuple(self.compare_pair) if self.compare_pair else CompareSet().pair,
+            ),
         )
 
     @contextmanager

@@ -27,11 +27,16 @@ CORE = (
     "core/quarter_gaps.sql",
     "core/ttm.sql",
 )
+# marts.compare_set is written from Python (pipeline/warehouse/marts.py) before these run.
 MARTS = (
+    "marts/usd.sql",
     "marts/company_quarters.sql",
+    "marts/set_standings.sql",
     "marts/quarterly_comparison.sql",
     "marts/ttm_comparison.sql",
     "marts/annual_comparison.sql",
+    "marts/lead_changes.sql",
+    "marts/pair_comparison.sql",
     "marts/capex_intensity.sql",
 )
 

@@ -65,7 +65,8 @@ def test_materialize_assets_and_checks(tmp_path: Path) -> None:
         for e in result.get_asset_materialization_events()
     }
     assert mats["warehouse/raw_line_items"]["dagster/row_count"].value == 59
-    assert mats["marts/quarterly_comparison"]["dagster/row_count"].value == 8
+    # long form: 8 calendar quarters x 3 companies (AMZN, RETL, WMT)
+    assert mats["marts/quarterly_comparison"]["dagster/row_count"].value == 24
     assert "CY2024Q1" in mats["marts/quarterly_comparison"]["preview"].value
     checks = {
         (e.asset_key.to_user_string(), e.check_name): e

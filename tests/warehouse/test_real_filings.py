@@ -86,9 +86,10 @@ def test_trailing_twelve_months_never_become_fiscal_years(warehouse: Path) -> No
 
 def test_calendar_2024_side_by_side(warehouse: Path) -> None:
     with read_connection(warehouse) as con:
-        row = con.execute(
-            "SELECT amzn_fiscal_year, wmt_fiscal_year, amzn_revenue, wmt_revenue "
-            "FROM marts.annual_comparison WHERE label = 'CY2024'"
+        row = con.execute(  # the long-form mart, one row per company
+            "SELECT a.fiscal_label, w.fiscal_label, a.revenue, w.revenue "
+            "FROM marts.annual_comparison AS a JOIN marts.annual_comparison AS w USING (label) "
+            "WHERE label = 'CY2024' AND a.ticker = 'AMZN' AND w.ticker = 'WMT'"
         ).fetchall()
     if not row or None in row[0]:
         pytest.skip("AMZN FY2024 or WMT FY2025 not loaded")

@@ -1,9 +1,7 @@
--- Quarters where the trailing-twelve-month revenue or capex leader changed.
+-- Quarters where the trailing-twelve-month revenue or capex leader of the compare set changed:
+-- from whom to whom, both TTMs with their methods, and the gap at that quarter.
 SELECT
-    calendar_label,
-    amzn_ttm_revenue, wmt_ttm_revenue, revenue_leader, revenue_lead_changed,
-    amzn_ttm_capex, wmt_ttm_capex, capex_leader, capex_lead_changed,
-    notes
-FROM marts.ttm_comparison
-WHERE revenue_lead_changed OR capex_lead_changed
-ORDER BY calendar_year, calendar_quarter;
+    line_item, calendar_label, previous_leader, previous_leader_last_quarter, new_leader,
+    new_leader_ttm, new_leader_method, previous_leader_ttm, previous_leader_method, gap, notes
+FROM marts.lead_changes
+ORDER BY line_item, calendar_year, calendar_quarter;

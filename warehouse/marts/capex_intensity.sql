@@ -5,7 +5,8 @@
 --   free_cash_flow                 = operating_cash_flow - capex
 --   free_cash_flow_net_of_proceeds = operating_cash_flow - capex_net_of_proceeds
 --                                    (Amazon's own "free cash flow" definition)
--- Every result is NULL when one of its inputs is missing (never treated as zero).
+-- Every result is NULL when one of its inputs is missing (never treated as zero). USD as
+-- BIGINT (whole dollars), ratios DECIMAL(18, 6).
 CREATE OR REPLACE TABLE marts.capex_intensity AS
 WITH fy AS (
     SELECT
@@ -21,8 +22,15 @@ WITH fy AS (
         ) AS proceeds_from_property_sales_and_incentives,
         any_value(value) FILTER (WHERE line_item = 'operating_cash_flow') AS operating_cash_flow,
         list_sort(list_distinct(flatten(list(source_accessions)))) AS source_accessions
-    FROM core.financials
-    WHERE fiscal_period = 'FY'
+    FROM (
+        SELECT
+            * REPLACE (
+                marts.whole_dollars(value, ticker || ' ' || line_item || ' ' || fiscal_label)
+                    AS value
+            )
+        FROM core.financials
+        WHERE fiscal_period = 'FY'
+    )
     GROUP BY ticker, fiscal_year
 ),
 quarters AS (

@@ -1,38 +1,34 @@
--- marts.quarterly_comparison: one row per calendar quarter, Amazon and Walmart side by side.
--- Each company's fiscal quarter sits in the calendar quarter holding its midpoint
--- (AMZN's quarter ending 2023-06-30 beside WMT's quarter ending 2023-07-31 in CY2023Q2).
+-- marts.quarterly_comparison: revenue and capex of each company of the compare set
+-- (marts.compare_set) per calendar quarter, long form: one row per calendar quarter and
+-- company. Each company's fiscal quarter sits in the calendar quarter holding its midpoint (a
+-- quarter ending 2023-06-30 beside one ending 2023-07-31 in CY2023Q2). rank, leader, gap to
+-- the leader and share of the set follow marts.set_standings: a company without a value is
+-- ranked NULL with a note, and a leader is named only when every company of the set has one.
 CREATE OR REPLACE TABLE marts.quarterly_comparison AS
-WITH a AS (SELECT * FROM marts.company_quarters WHERE ticker = 'AMZN'),
-w AS (SELECT * FROM marts.company_quarters WHERE ticker = 'WMT'),
-cq AS (
-    SELECT DISTINCT calendar_year, calendar_quarter, calendar_label
-    FROM marts.company_quarters
-    WHERE ticker IN ('AMZN', 'WMT')
-)
 SELECT
-    cq.calendar_label, cq.calendar_year, cq.calendar_quarter,
-    a.fiscal_label AS amzn_fiscal_quarter,
-    a.period_start AS amzn_period_start, a.period_end AS amzn_period_end,
-    a.revenue AS amzn_revenue, a.capex AS amzn_capex,
-    a.capex_to_revenue AS amzn_capex_to_revenue,
-    a.revenue_yoy_growth AS amzn_revenue_yoy_growth,
-    a.capex_yoy_growth AS amzn_capex_yoy_growth,
-    w.fiscal_label AS wmt_fiscal_quarter,
-    w.period_start AS wmt_period_start, w.period_end AS wmt_period_end,
-    w.revenue AS wmt_revenue, w.capex AS wmt_capex,
-    w.capex_to_revenue AS wmt_capex_to_revenue,
-    w.revenue_yoy_growth AS wmt_revenue_yoy_growth,
-    w.capex_yoy_growth AS wmt_capex_yoy_growth,
-    a.revenue - w.revenue AS revenue_gap_amzn_minus_wmt,
-    a.capex - w.capex AS capex_gap_amzn_minus_wmt,
-    coalesce(a.is_complete AND w.is_complete, false) AS is_complete,
-    array_to_string([n FOR n IN [
-        CASE WHEN a.ticker IS NULL THEN 'AMZN: no quarter in range'
-            WHEN a.notes <> '' THEN 'AMZN: ' || a.notes END,
-        CASE WHEN w.ticker IS NULL THEN 'WMT: no quarter in range'
-            WHEN w.notes <> '' THEN 'WMT: ' || w.notes END
-    ] IF n IS NOT NULL], ' | ') AS notes
-FROM cq
-LEFT JOIN a USING (calendar_year, calendar_quarter)
-LEFT JOIN w USING (calendar_year, calendar_quarter)
-ORDER BY cq.calendar_year, cq.calendar_quarter;
+    r.period_label AS calendar_label, r.period_year AS calendar_year,
+    r.period_quarter AS calendar_quarter, r.ticker,
+    coalesce(r.fiscal_label, c.fiscal_label, q.fiscal_label) AS fiscal_label,
+    coalesce(r.period_start, c.period_start, q.period_start) AS period_start,
+    coalesce(r.period_end, c.period_end, q.period_end) AS period_end,
+    r.value AS revenue, r.method AS revenue_method,
+    r.rank AS revenue_rank, r.leader AS revenue_leader,
+    r.gap_to_leader AS revenue_gap_to_leader, r.share_of_set AS revenue_share_of_set,
+    c.value AS capex, c.method AS capex_method,
+    c.rank AS capex_rank, c.leader AS capex_leader,
+    c.gap_to_leader AS capex_gap_to_leader, c.share_of_set AS capex_share_of_set,
+    q.capex_to_revenue, q.revenue_yoy_growth, q.capex_yoy_growth,
+    r.set_size AS companies_in_set,
+    r.value IS NOT NULL AND c.value IS NOT NULL AS is_complete,
+    array_to_string([n FOR n IN [r.notes, c.notes] IF n <> ''], '; ') AS notes,
+    list_sort(list_distinct(flatten([r.source_accessions, c.source_accessions])))
+        AS source_accessions
+FROM marts.set_standings AS r
+JOIN marts.set_standings AS c
+    ON c.grain = r.grain AND c.period_label = r.period_label AND c.ticker = r.ticker
+    AND c.line_item = 'capex'
+LEFT JOIN marts.company_quarters AS q
+    ON q.ticker = r.ticker AND q.calendar_year = r.period_year
+    AND q.calendar_quarter = r.period_quarter
+WHERE r.grain = 'quarter' AND r.line_item = 'revenue'
+ORDER BY calendar_year, calendar_quarter, ticker;
