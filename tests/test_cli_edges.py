@@ -12,9 +12,9 @@ from dagster import DagsterInstance
 from assets.partitions import FILINGS
 from pipeline.automation.partition_ranges import partition_range_tags, range_problem
 from pipeline.cli import prepare_dagster_home
-from pipeline.definitions import build_definitions
+from pipeline.definitions import SYNC_JOB, build_definitions
 from pipeline.run_selection import SelectionError, plan_selected_run
-from tests.conftest import filing_order, make_settings, step_failures
+from tests.conftest import execute_job, filing_order, make_settings, step_failures
 from tests.faults.runner import cli_env, run_cli
 
 
@@ -123,3 +123,18 @@ def test_the_cli_refuses_in_one_line_with_exit_2(tmp_path, corpus, keys, monkeyp
         assert len(lines) == 1 and lines[0].startswith("edgar-pipeline run: "), done.stderr
         assert expected in lines[0] and "Traceback" not in done.stderr
         assert done.stdout == ""  # nothing ran
+
+
+def test_a_selected_partition_is_materialized_alone(standin, tmp_path, keys):
+    """``run --select xbrl/facts --partition K``'s job parses filing K and no other."""
+    settings = make_settings(tmp_path)
+    defs = build_definitions(settings)
+    instance = DagsterInstance.ephemeral()
+    assert execute_job(defs, SYNC_JOB, instance).success
+    assert instance.get_dynamic_partitions(FILINGS.name) == keys
+    plan = plan_selected_run(defs, keys, "xbrl/facts", partition=keys[1])
+    result = plan.job.execute_in_process(instance=instance, tags=plan.tags, raise_on_error=False)
+    assert result.success, step_failures(result)
+    parsed = sorted(p.stem for p in settings.facts_dir.rglob("*.parquet"))
+    items = sorted(p.stem for p in settings.line_items_dir.rglob("*.parquet"))
+    assert parsed == items == [keys[1]]
