@@ -7,6 +7,10 @@ HUGEINT arrive as ``int``, DECIMAL as ``Decimal``. ``table`` and ``markdown`` gr
 JSON integers and decimals exact JSON numbers (their digits written out, never rounded);
 dates and times are ISO 8601 strings; a DOUBLE's NaN or infinity is a string
 (``"NaN"``, ``"Infinity"``, ``"-Infinity"``), as JSON has no such numbers.
+
+The table is drawn here, not by a library: none is a declared dependency (rich and tabulate
+arrive only through Dagster's own), and DuckDB's ``show()`` formats DECIMAL(38,10) with all
+ten zeros and without grouping.
 """
 
 from __future__ import annotations
