@@ -113,9 +113,12 @@ def test_garbled_number_is_flagged_with_null_value(text: str, fmt: str | None) -
     assert got["g"]["flags"].startswith("bad_number")
     assert got["g"]["is_nil"] is False
     assert got["ok"]["value"] == Decimal(7_000_000) and got["ok"]["flags"] == ""
-    # The resolver never takes a flagged fact: revenue is simply not resolved.
+    # The resolver never takes a flagged fact, nor the next candidate: revenue is NULL.
     items = resolve_line_items(table, "AMZN").to_pylist()
-    assert [r["line_item"] for r in items] == ["operating_income"]
+    assert [(r["line_item"], r["value"]) for r in items] == [
+        ("operating_income", Decimal(7_000_000)),
+        ("revenue", None),
+    ]
 
 
 def test_garbled_instance_number_is_flagged() -> None:
