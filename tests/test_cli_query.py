@@ -22,7 +22,7 @@ import duckdb
 import pytest
 
 from pipeline.query_output import human, write_result
-from pipeline.warehouse import load_from_settings
+from pipeline.warehouse import load_from_settings, read_connection
 from tests.conftest import REPO_ROOT, make_settings, tickers_of
 from tests.faults.runner import cli_env, run_cli
 from tests.faults.test_lake_and_warehouse_faults import land_and_parse
@@ -133,6 +133,26 @@ def test_a_closed_pipe_ends_the_query_quietly_with_exit_141(warehouse):
     assert reader.wait(timeout=120) == 141
     assert reader.stderr.read() == b""
     assert header.startswith(b"ticker,cik,accession_number,")  # it had started writing
+
+
+def test_pandas_gets_exact_integers_for_money(warehouse):
+    """The README's notebook route: ``.df()`` of core.financials holds exact ints, not floats.
+
+    AMZN's FY2023 10-K (0001018724-24-000008) tags capex ``61,053`` (scale 6) for context c-7,
+    2021-01-01 to 2021-12-31: as a float64 it was 61,052,999,999.99999 (issue 10).
+    """
+    settings, _ = warehouse
+    with read_connection(settings.warehouse_path) as con:
+        frame = con.sql(FIGURES_SQL).df()
+        every = con.sql("SELECT ticker, line_item, fiscal_label, value FROM core.financials").df()
+    assert str(frame["value"].dtype) in {"int64", "Int64"}, frame["value"].dtype
+    assert frame["value"].tolist() == [AMZN_CAPEX_FY2024, NFLX_REVENUE_FY2023]
+    assert str(every["value"].dtype) in {"int64", "Int64"}, every["value"].dtype
+    capex_2021 = every.query(
+        "ticker == 'AMZN' and line_item == 'capex' and fiscal_label == 'FY2021'"
+    )
+    assert capex_2021["value"].tolist() == [61_053_000_000]
+    assert type(capex_2021["value"].iloc[0]).__name__ == "int64"  # numpy's, not a float
 
 
 # -- every DuckDB number type, exactly ----------------------------------------------------
