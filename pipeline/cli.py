@@ -26,10 +26,12 @@ def prepare_dagster_home(settings: Settings) -> str:
     before a run starts. Raises OSError (read-only, permission denied, disk full) when it can't.
     """
     from pipeline.atomic_write import write_atomically
+    from pipeline.deploy.profile import instance_profile
 
     home = settings.dagster_home
     home.mkdir(parents=True, exist_ok=True)
-    instance_yaml = (REPO_ROOT / "dagster.yaml").read_text(encoding="utf-8")
+    # EDGAR_DAGSTER_PROFILE: the repo's dagster.yaml (local) or deploy/dagster.yaml (production)
+    instance_yaml = instance_profile().instance_yaml.read_text(encoding="utf-8")
     write_atomically(home / "dagster.yaml", instance_yaml)
     os.environ["DAGSTER_HOME"] = str(home)
     return str(home)
@@ -515,6 +517,9 @@ def main(argv: list[str] | None = None) -> int:
             from pipeline.edgar.connection import standin_faults
 
             standin_faults(settings)
+            from pipeline.deploy.profile import instance_profile
+
+            instance_profile()  # EDGAR_DAGSTER_PROFILE (and production's DAGSTER_PG_*)
     except ConfigError as exc:
         print(f"edgar-pipeline: configuration error: {exc}", file=sys.stderr)
         return 2
