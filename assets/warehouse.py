@@ -20,6 +20,8 @@ from dagster import (
     multi_asset,
 )
 
+from assets import blocking_checks
+from assets.blocking_checks import BlockingCheck, BlockingCheckFailed
 from assets.edgar import CATALOG_KEY
 from assets.marts import FINANCIALS_KEY, MART_SPECS, mart_checks, mart_results
 from assets.xbrl import FACTS_KEY, LINE_ITEMS_KEY
@@ -94,6 +96,62 @@ SPECS = {
 }
 
 
+QUARTERS_VS_YEAR = f"""
+    SELECT ticker, line_item, fiscal_year, q_sum, fy, q_sum - fy AS difference
+    FROM (
+        SELECT ticker, line_item, fiscal_year,
+            sum(value) FILTER (WHERE fiscal_period <> 'FY') AS q_sum,
+            any_value(value) FILTER (WHERE fiscal_period = 'FY') AS fy,
+            count(*) FILTER (WHERE fiscal_period <> 'FY') AS quarters
+        FROM core.financials GROUP BY ALL
+    )
+    WHERE quarters = 4 AND fy IS NOT NULL AND abs(q_sum - fy) > {ONE_MILLION}
+"""
+
+# every pair of TTM methods available at a quarter end gives the same value, to the dollar
+TTM_DISAGREEMENTS = """
+    SELECT t.ticker, t.line_item, t.fiscal_label, t.period_end, c.method, c.value,
+        c.source_accessions, c.notes
+    FROM core.ttm AS t
+    JOIN core.ttm_candidates AS c USING (ticker, line_item, fiscal_year, fiscal_quarter)
+    WHERE NOT t.methods_agree
+    ORDER BY ALL
+"""
+
+# Checks the build must pass before its snapshot is served (assets/blocking_checks.py).
+BLOCKING = [
+    BlockingCheck(
+        "financials_unique_keys",
+        FINANCIALS_KEY,
+        "No duplicate (ticker, line_item, fiscal_year, fiscal_period) in core.financials. "
+        "Blocking: a failure keeps the previous snapshot served.",
+        "SELECT ticker, line_item, fiscal_year, fiscal_period, count(*) AS n "
+        "FROM core.financials GROUP BY ALL HAVING n > 1",
+    ),
+    BlockingCheck(
+        "line_items_unique_keys",
+        RAW_LINE_ITEMS_KEY,
+        "No duplicate (accession, line_item, period_start, period_end) in raw.line_items. "
+        "Blocking: a failure keeps the previous snapshot served.",
+        "SELECT accession_number, line_item, period_start, period_end, count(*) AS n "
+        "FROM raw.line_items GROUP BY ALL HAVING n > 1",
+    ),
+    BlockingCheck(
+        "quarters_add_up_to_year",
+        FINANCIALS_KEY,
+        "Where Q1-Q4 and FY are all present, the quarters add up to the year (+/- $1M). "
+        "Blocking: a failure keeps the previous snapshot served.",
+        QUARTERS_VS_YEAR,
+    ),
+    BlockingCheck(
+        "ttm_methods_agree",
+        TTM_CORE_KEY,
+        "Where two or more TTM methods are available, they give the same value. "
+        "Blocking: a failure keeps the previous snapshot served.",
+        TTM_DISAGREEMENTS,
+    ),
+]
+
 FILES_VERIFIED_CHECK = "parquet_files_verified"
 
 
@@ -107,7 +165,8 @@ FILES_VERIFIED_CHECK = "parquet_files_verified"
                 "Every per-filing Parquet file the catalog names matched its catalog row "
                 "(accession, source sha256) and was loaded; a file that did not is named."
             ),
-        )
+        ),
+        *blocking_checks.specs(BLOCKING),
     ],
     can_subset=False,
     pool=POOL,
@@ -125,9 +184,15 @@ def warehouse_tables(context: AssetExecutionContext, warehouse: DuckDBWarehouse)
     )
 
     def inspect(con, staged: RawLoad) -> list[MaterializeResult]:
-        return [*_warehouse_results(context, con, staged), *mart_results(context, con)]
+        checks = blocking_checks.evaluate(con, BLOCKING)  # raises: the build is not served
+        results = [*_warehouse_results(context, con, staged), *mart_results(context, con)]
+        return [_with_checks(m, checks) for m in results]
 
-    result = warehouse.load(full_refresh=rebuild, inspect=inspect)
+    try:
+        result = warehouse.load(full_refresh=rebuild, inspect=inspect)
+    except BlockingCheckFailed as exc:
+        yield from exc.results  # reported, though nothing was materialized
+        raise
     served = {
         "snapshot": MetadataValue.path(str(result.snapshot)),
         "snapshot_built": "unchanged (nothing new)"
@@ -140,6 +205,16 @@ def warehouse_tables(context: AssetExecutionContext, warehouse: DuckDBWarehouse)
             metadata={**(materialization.metadata or {}), **served},
             check_results=materialization.check_results,
         )
+
+
+def _with_checks(result: MaterializeResult, checks: list[AssetCheckResult]) -> MaterializeResult:
+    """``result`` with the blocking checks' results on its asset added."""
+    mine = [c for c in checks if c.asset_key == result.asset_key]
+    return MaterializeResult(
+        asset_key=result.asset_key,
+        metadata=result.metadata,
+        check_results=[*(result.check_results or []), *mine],
+    )
 
 
 def _warehouse_results(context, con, staged: RawLoad) -> list[MaterializeResult]:
@@ -214,6 +289,7 @@ def _warehouse_results(context, con, staged: RawLoad) -> list[MaterializeResult]
 def _files_verified(staged) -> AssetCheckResult:
     rejected = {f"{f.dataset} {f.accession_number}": f.reason for f in staged.rejected}
     return AssetCheckResult(
+        asset_key=RAW_FACTS_KEY,
         check_name=FILES_VERIFIED_CHECK,
         passed=not rejected,
         severity=AssetCheckSeverity.ERROR,
@@ -233,63 +309,6 @@ def _result(con, sql: str, *, warn: bool = False, **metadata) -> AssetCheckResul
             **metadata,
         },
     )
-
-
-QUARTERS_VS_YEAR = f"""
-    SELECT ticker, line_item, fiscal_year, q_sum, fy, q_sum - fy AS difference
-    FROM (
-        SELECT ticker, line_item, fiscal_year,
-            sum(value) FILTER (WHERE fiscal_period <> 'FY') AS q_sum,
-            any_value(value) FILTER (WHERE fiscal_period = 'FY') AS fy,
-            count(*) FILTER (WHERE fiscal_period <> 'FY') AS quarters
-        FROM core.financials GROUP BY ALL
-    )
-    WHERE quarters = 4 AND fy IS NOT NULL AND abs(q_sum - fy) > {ONE_MILLION}
-"""
-
-
-@asset_check(
-    asset=FINANCIALS_KEY,
-    description="Where Q1-Q4 and FY are all present, the quarters add up to the year (+/- $1M).",
-    pool=POOL,
-)
-def quarters_add_up_to_year(
-    context: AssetCheckExecutionContext, warehouse: DuckDBWarehouse
-) -> AssetCheckResult:
-    with warehouse.read() as con:
-        return _result(con, QUARTERS_VS_YEAR)
-
-
-@asset_check(
-    asset=FINANCIALS_KEY,
-    description="No duplicate (ticker, line_item, fiscal_year, fiscal_period) in core.financials.",
-    pool=POOL,
-)
-def financials_unique_keys(
-    context: AssetCheckExecutionContext, warehouse: DuckDBWarehouse
-) -> AssetCheckResult:
-    with warehouse.read() as con:
-        return _result(
-            con,
-            "SELECT ticker, line_item, fiscal_year, fiscal_period, count(*) AS n "
-            "FROM core.financials GROUP BY ALL HAVING n > 1",
-        )
-
-
-@asset_check(
-    asset=RAW_LINE_ITEMS_KEY,
-    description="No duplicate (accession, line_item, period_start, period_end) in raw.line_items.",
-    pool=POOL,
-)
-def line_items_unique_keys(
-    context: AssetCheckExecutionContext, warehouse: DuckDBWarehouse
-) -> AssetCheckResult:
-    with warehouse.read() as con:
-        return _result(
-            con,
-            "SELECT accession_number, line_item, period_start, period_end, count(*) AS n "
-            "FROM raw.line_items GROUP BY ALL HAVING n > 1",
-        )
 
 
 @asset_check(asset=FINANCIALS_KEY, description="Revenue is positive in every period.", pool=POOL)
@@ -339,37 +358,10 @@ def quarter_sequence_gaps(
         )
 
 
-# every pair of TTM methods available at a quarter end gives the same value, to the dollar
-TTM_DISAGREEMENTS = """
-    SELECT t.ticker, t.line_item, t.fiscal_label, t.period_end, c.method, c.value,
-        c.source_accessions, c.notes
-    FROM core.ttm AS t
-    JOIN core.ttm_candidates AS c USING (ticker, line_item, fiscal_year, fiscal_quarter)
-    WHERE NOT t.methods_agree
-    ORDER BY ALL
-"""
-
-
-@asset_check(
-    asset=TTM_CORE_KEY,
-    description="Where two or more TTM methods are available, they give the same value.",
-    pool=POOL,
-)
-def ttm_methods_agree(
-    context: AssetCheckExecutionContext, warehouse: DuckDBWarehouse
-) -> AssetCheckResult:
-    with warehouse.read() as con:
-        return _result(con, TTM_DISAGREEMENTS)
-
-
 warehouse_assets = [warehouse_tables]
 warehouse_checks = [
-    quarters_add_up_to_year,
-    financials_unique_keys,
-    line_items_unique_keys,
     revenue_positive,
     derived_quarters_not_negative,
     quarter_sequence_gaps,
-    ttm_methods_agree,
     *mart_checks,
 ]

@@ -29,6 +29,9 @@ def root_cause(error) -> str:
     error = own[0] if own else chain[-1]
     message = error.message.strip()
     first = message.splitlines()[0] if message else ""
+    head, _, rest = first.partition(": ")
+    if rest and head.endswith(f".{error.cls_name}"):  # "pkg.module.Class: ..." (not a builtin)
+        first = f"{error.cls_name}: {rest}"
     if first.startswith(f"{error.cls_name}:") or not error.cls_name:
         return first
     return f"{error.cls_name}: {first}"
