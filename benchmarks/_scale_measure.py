@@ -147,10 +147,13 @@ def new_runs(dagster_home: Path, known: Iterable[str]) -> list[RunFacts]:
 
 
 def get_kind(url: str) -> str:
-    """What an SEC URL is: the ticker map, a submissions index (or its paging file), a
-    filing's full submission ``<accession>.txt``, or another archive file."""
+    """What an SEC URL is: the ticker map, a submissions index (or its paging file), a daily
+    index (a quarter's listing or a day's master index), a filing's full submission
+    ``<accession>.txt``, or another archive file."""
     if "/submissions/" in url:
         return "index"
+    if "/daily-index/" in url:
+        return "daily"
     if "company_tickers" in url:
         return "tickers"
     if "/Archives/" in url:

@@ -66,8 +66,8 @@ IDLE_RUNS, FLOOR_RUNS = _med("idle", lambda m: m.runs_s), _med("floor", lambda m
 CLI_NEW = _med("cli_new", _wall)
 SENSOR_NEW = _med("sensor", _sensor_total)
 
-GETS_LABEL = "&nbsp; HTTP GETs (= ticker map + indexes + filing files)"
-KINDS = (("tickers",), ("index",), ("filing", "document"))
+GETS_LABEL = "&nbsp; HTTP GETs (= ticker map + daily indexes + company indexes + filing files)"
+KINDS = (("tickers",), ("daily",), ("index",), ("filing", "document"))
 
 
 def _gets_detail(key: str) -> Callable[[SizeResult], str]:

@@ -20,8 +20,8 @@ as SEC, through its proxy, with SEC's settings (``EDGAR_REQUESTS_PER_SECOND=10``
    tick that finds it plus the run it requests, carried out as the daemon would (same job,
    same partition, same instance); (b) another is published and ``edgar-pipeline run`` takes
    it in; (c) ``edgar-pipeline run`` with nothing new; (d) Dagster's floor for (c): the same
-   two jobs over the same asset graph and partitions with no-op bodies (``_scale_floor``),
-   same executor, same kind of instance.
+   two jobs as (c) runs them (the catalog alone, the newest partition) over the same asset
+   graph with no-op bodies (``_scale_floor``), same executor, same kind of instance.
 
 Beside the times: peak RSS and CPU of each child (``_scale_spawn``), the HTTP GETs the
 stand-in served (by kind), the bytes of the Dagster event log of the child's runs, and the

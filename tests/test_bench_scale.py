@@ -139,7 +139,7 @@ def test_smallest_configuration_runs_end_to_end(corpus, tmp_path):
         lines = report.splitlines()
         section = lines[lines.index(next(x for x in lines if x.startswith(f"| {label}"))) :]
         gets = next(x for x in section if "HTTP GETs" in x)
-        assert re.search(r"= \d+ \+ \d+ \+ [1-9]\d* \|", gets), gets
+        assert re.search(r"= \d+ \+ \d+ \+ \d+ \+ [1-9]\d* \|", gets), gets  # a filing file
         written = next(x for x in section if "Parquet files written" in x)
         assert int(_row(written, "&nbsp; Parquet files written")[0]) >= 2
     assert "Parse fan-out" in report and "FAILED" not in report
