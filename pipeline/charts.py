@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 POINTS_SQL = """
-SELECT q.ticker, q.period_end, q.fiscal_label,
+SELECT q.ticker, q.period_end, q.fiscal_label, q.fiscal_year,
        CASE WHEN q.fiscal_quarter = 4 THEN 'FY' ELSE 'TTM' END AS basis,
        q.ttm_revenue, q.ttm_revenue_method, q.ttm_capex, q.ttm_capex_method,
        q.ttm_capex_to_revenue
@@ -40,7 +40,8 @@ class ChartPoint:
 
     ticker: str
     period_end: date
-    fiscal_label: str
+    fiscal_label: str  # the fiscal quarter, e.g. FY2026Q2
+    fiscal_year: int
     basis: str
     revenue: int | None
     revenue_method: str | None
@@ -73,11 +74,12 @@ def chart_data(con) -> ChartData:
 
 
 def point_label(point: ChartPoint, field: str) -> str:
-    """The annotation of a point: basis, fiscal period and value (e.g. 'TTM FY2026Q2 $173.0B')."""
+    """The annotation of a point: its period and value ('TTM FY2026Q2 $173.0B', 'FY2025 3.5%')."""
     value = getattr(point, field)
+    period = f"FY{point.fiscal_year}" if point.basis == "FY" else f"TTM {point.fiscal_label}"
     if field == "capex_to_revenue":
-        return f"{point.basis} {point.fiscal_label} {float(value):.1%}"
-    return f"{point.basis} {point.fiscal_label} ${value / BILLION:,.1f}B"
+        return f"{period} {float(value):.1%}"
+    return f"{period} ${value / BILLION:,.1f}B"
 
 
 PANELS = (

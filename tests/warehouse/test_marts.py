@@ -268,4 +268,5 @@ def test_chart_data_changes_when_a_10q_lands(loaded: Loaded) -> None:
     assert point_label(point, "revenue") == "TTM FY2024Q3 $0.6B"
     fy = next(p for p in after.points if p.ticker == "WMT" and p.fiscal_label == "FY2025Q4")
     assert fy.basis == "FY" and fy.revenue == 530 * M
+    assert point_label(fy, "revenue") == "FY2025 $0.5B"
     assert after.as_of == before.as_of == date(2025, 3, 14)  # WM-25-K is still the newest
