@@ -9,7 +9,9 @@ kept), and asks EDGAR only about:
 - companies whose index was never read whole, or not within :data:`MAX_SCAN_DAYS`;
 - companies whose last download failed, or left filings that did not land;
 - companies with a filing in the daily indexes (of a tracked form, disseminated on or
-  after the day before their index was read) that has not landed.
+  after the day before their index was read) that has not landed;
+- companies with a landed filing that changed since it landed (its stat against the one its
+  manifest recorded: no file is read), so the download step fetches it again.
 
 When SEC's ticker map or a daily index cannot be read, every company is asked, as
 before. SEC updates a day's index nightly, so a filing made today reaches the daily index
@@ -30,11 +32,11 @@ from pipeline.config import Settings
 from pipeline.edgar.companies import UnknownCompanyError, resolve_company
 from pipeline.edgar.company_errors import company_errors
 from pipeline.edgar.daily_index import DailyIndexCache, DailyScan, scan, utc_today
-from pipeline.edgar.landing import filing_dir, landed_problem
+from pipeline.edgar.landing import ROOT_FOLDER, company_folder, filing_dir, landed_problem
 from pipeline.edgar.outcomes import DownloadOutcome, load_outcome
 from pipeline.edgar.submissions import EdgarIndexError
 from pipeline.edgar.ticker_map import ticker_map
-from pipeline.identifiers import UnsafeIdentifierError
+from pipeline.identifiers import UnsafeIdentifierError, contained_path
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +88,23 @@ def _own_reason(
         return f"{len(outcome.failed)} filing(s) did not land last time"
     if read_on < today - timedelta(days=MAX_SCAN_DAYS):
         return f"its index was last read on {read_on}, before the {MAX_SCAN_DAYS}-day window"
+    return None
+
+
+def _changed_landing(landing_dir: Path, ticker: str) -> str | None:
+    """The first landed filing of ``ticker`` that changed since it landed, with why."""
+    try:
+        company = contained_path(
+            landing_dir, ROOT_FOLDER, company_folder(ticker), source="the landing folder"
+        )
+    except ValueError:
+        return None
+    if not company.is_dir():
+        return None
+    for form in sorted(p for p in company.iterdir() if p.is_dir()):
+        for folder in sorted(p for p in form.iterdir() if p.is_dir()):
+            if (problem := landed_problem(folder)) is not None:
+                return f"landed {folder.name}: {problem}"
     return None
 
 
@@ -151,6 +170,8 @@ def plan_downloads(
             )
         elif cik in plan.scan.refused:
             plan.ask[name] = f"a daily-index row was refused: {plan.scan.refused[cik][:120]}"
+        elif (changed := _changed_landing(settings.landing_dir, ticker)) is not None:
+            plan.ask[name] = changed[:160]
         else:
             plan.skip[name] = f"nothing new since its index was read on {read_on}"
     return plan

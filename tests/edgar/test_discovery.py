@@ -113,6 +113,32 @@ def test_a_company_whose_filing_failed_is_asked_again(withheld, tracked_rows, tm
     assert set(plan.skip) == set(settings.companies[1:])
 
 
+def test_a_landed_filing_that_changed_is_fetched_again_by_run(withheld, tracked_rows, tmp_path):
+    _, held = withheld
+    settings = _settings(tmp_path)
+    assert cli.cmd_run(settings, _args()) == 0
+    victim = next(r for r in tracked_rows if r is not held)
+    path = (
+        filing_dir(
+            settings.landing_dir,
+            victim["ticker"],
+            victim["form"].removesuffix("/A"),
+            victim["accession_number"],
+        )
+        / SUBMISSION_FILE
+    )
+    original = path.read_bytes()
+    path.write_bytes(original.replace(b"<SEC-HEADER>", b"<SEC-HEADER>  ", 1))
+    from pipeline.edgar.connection import edgar_connection
+
+    with edgar_connection(settings) as conn:
+        plan = plan_downloads(settings, conn.user_agent)
+    assert victim["accession_number"] in plan.ask[victim["ticker"]]
+    assert set(plan.skip) == set(settings.companies) - {victim["ticker"]}
+    assert cli.cmd_run(settings, _args()) == 0
+    assert path.read_bytes() == original
+
+
 def test_the_daily_index_lists_what_the_stand_in_serves(corpus, corpus_rows):
     corpus_index = Corpus(corpus)
     row = corpus_rows[0]
