@@ -26,6 +26,7 @@ OWNERS = ["team:data-eng"]
 POOL = "duckdb"
 CODE_VERSION = "2"
 FINANCIALS_KEY = AssetKey(["warehouse", "financials"])  # defined in assets/warehouse.py
+CORE_TTM_KEY = AssetKey(["warehouse", "ttm"])  # core.ttm, defined in assets/warehouse.py
 
 COMPARE_SET_KEY = AssetKey([GROUP, "compare_set"])
 COMPANY_QUARTERS_KEY = AssetKey([GROUP, "company_quarters"])
@@ -156,8 +157,8 @@ DESCRIPTIONS = {
 
 DEPS: dict[AssetKey, list[AssetKey]] = {
     COMPARE_SET_KEY: [FINANCIALS_KEY],
-    COMPANY_QUARTERS_KEY: [FINANCIALS_KEY],
-    STANDINGS_KEY: [COMPARE_SET_KEY, COMPANY_QUARTERS_KEY],
+    COMPANY_QUARTERS_KEY: [FINANCIALS_KEY, CORE_TTM_KEY],
+    STANDINGS_KEY: [COMPARE_SET_KEY, COMPANY_QUARTERS_KEY, CORE_TTM_KEY],
     QUARTERLY_KEY: [STANDINGS_KEY],
     TTM_KEY: [STANDINGS_KEY],
     ANNUAL_KEY: [STANDINGS_KEY],
