@@ -270,3 +270,17 @@ def test_chart_data_changes_when_a_10q_lands(loaded: Loaded) -> None:
     assert fy.basis == "FY" and fy.revenue == 530 * M
     assert point_label(fy, "revenue") == "FY2025 $0.5B"
     assert after.as_of == before.as_of == date(2025, 3, 14)  # WM-25-K is still the newest
+
+
+def test_a_usd_value_with_cents_stops_the_build_by_name() -> None:
+    from pipeline.warehouse.sql import run_sql_file
+
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA marts")
+    run_sql_file(con, "marts/usd.sql")
+    assert con.execute("SELECT marts.whole_dollars(680985000000.0000000000, 'x')").fetchone() == (
+        680_985_000_000,
+    )
+    assert con.execute("SELECT marts.whole_dollars(NULL, 'x')").fetchone() == (None,)
+    with pytest.raises(duckdb.Error, match=r"RETL revenue FY2024 is 4700750000\.25 USD, not whole"):
+        con.execute("SELECT marts.whole_dollars(4700750000.25, 'RETL revenue FY2024')").fetchone()
