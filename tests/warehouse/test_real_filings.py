@@ -94,3 +94,28 @@ def test_calendar_2024_side_by_side(warehouse: Path) -> None:
     if not row or None in row[0]:
         pytest.skip("AMZN FY2024 or WMT FY2025 not loaded")
     assert row == [("FY2024", "FY2025", Decimal(637_959_000_000), Decimal(680_985_000_000))]
+
+
+# Q1 = six months - Q2 (three months), from the Q2 10-Qs' income statements (USD millions):
+# AMZN Q2 2023 10-Q prior-year columns: 237,678 - 121,234; WMT Q2 FY2024 10-Q: total revenues
+# 313,933 - 161,632 (FY2024) and 294,428 - 152,859 (FY2023).
+EXPECTED_Q1 = [
+    ("AMZN", "FY2022Q1", 116_444, "0001018724-23-000012"),
+    ("WMT", "FY2024Q1", 152_301, "0000104169-23-000097"),
+    ("WMT", "FY2023Q1", 141_569, "0000104169-23-000097"),
+]
+
+
+@pytest.mark.parametrize(("ticker", "label", "millions", "accession"), EXPECTED_Q1)
+def test_q1_is_six_months_minus_q2(
+    warehouse: Path, ticker: str, label: str, millions: int, accession: str
+) -> None:
+    with read_connection(warehouse) as con:
+        got = con.execute(
+            "SELECT value, derivation, source_accessions FROM core.financials "
+            "WHERE ticker = ? AND line_item = 'revenue' AND fiscal_label = ?",
+            [ticker, label],
+        ).fetchall()
+    if not got:
+        pytest.skip(f"{ticker} {label} not in the loaded filings")
+    assert got == [(millions * 1_000_000, "six_months_ytd - q2", [accession])]
