@@ -284,3 +284,31 @@ def test_a_usd_value_with_cents_stops_the_build_by_name() -> None:
     assert con.execute("SELECT marts.whole_dollars(NULL, 'x')").fetchone() == (None,)
     with pytest.raises(duckdb.Error, match=r"RETL revenue FY2024 is 4700750000\.25 USD, not whole"):
         con.execute("SELECT marts.whole_dollars(4700750000.25, 'RETL revenue FY2024')").fetchone()
+
+
+def test_the_chart_asset_draws_the_compare_set(loaded: Loaded, tmp_path: Path) -> None:
+    from dagster import materialize
+
+    from assets.charts import ttm_race_chart
+    from pipeline.resources import PipelineSettings
+    from pipeline.warehouse.resource import DuckDBWarehouse
+    from tests.conftest import make_settings
+
+    warehouse = DuckDBWarehouse(
+        path=str(loaded.warehouse),
+        catalog_path=str(loaded.fixture.catalog_path),
+        facts_dir=str(loaded.fixture.facts_dir),
+        line_items_dir=str(loaded.fixture.line_items_dir),
+    )
+    settings = PipelineSettings.from_settings(make_settings(tmp_path))
+    result = materialize([ttm_race_chart], resources={"settings": settings, "warehouse": warehouse})
+    (event,) = result.get_asset_materialization_events()
+    meta = {k: v.value for k, v in event.materialization.metadata.items()}
+    # twelve-month points: AMZN FY2022, CY2023Q2 (reported), FY2023, CY2024Q1, CY2024Q2;
+    # WMT FY2024, FY2025Q1, FY2025Q3, FY2025; RETL FY2024
+    assert (meta["points"], meta["companies"], meta["as_of"]) == (
+        10,
+        "AMZN, RETL, WMT",
+        "2025-03-14",
+    )
+    assert Path(meta["path"]).stat().st_size > 20_000
