@@ -18,7 +18,7 @@ from dagster import (
 )
 
 from assets.edgar import CATALOG_KEY
-from assets.partitions import FILINGS
+from assets.partitions import FILINGS, add_partition_metadata, identity
 from pipeline.automation.partition_ranges import range_problem, reparse_forced
 from pipeline.config import Settings
 from pipeline.edgar.catalog import record_parse_outcomes
@@ -116,12 +116,12 @@ def parsed_filings(context: AssetExecutionContext, config: ParseConfig, settings
     run), in its partition's metadata, and in the ``every_filing_parsed`` check (ERROR
     severity). The previous Parquet files of a failed filing stay.
 
-    Each partition's event carries only that filing's own metadata (outcome, row counts,
-    source sha256, parser version, or the error) plus the run-wide counts and at most
-    LISTED names, never a table of the whole range. An unchanged filing's event says just
-    "unchanged": Dagster's ``add_asset_metadata(partition_key=...)`` re-reads the range's
-    partition keys on every call, so calling it for every unchanged filing of a large range
-    would cost quadratic time in a run that does nothing.
+    Each partition's event carries that filing's own metadata: its company, form, period
+    and filing date (``assets.partitions.identity``), its outcome, and for a parsed filing
+    its own ``dagster/row_count``, source sha256 and parser version (for a failed one, the
+    error); an unchanged filing's files are not opened, so its event has no row count (the
+    event that parsed it has). The run-wide counts and at most LISTED names are added to
+    every partition, never a table of the whole range.
     """
     resolved = settings.settings()
     catalog = read_catalog(resolved)
@@ -139,6 +139,7 @@ def parsed_filings(context: AssetExecutionContext, config: ParseConfig, settings
     without_xbrl: list[str] = []
     failed: dict[str, str] = {}
     footers_checked: list[str] = []  # unchanged, known from their footers: to record
+    own: dict[tuple[AssetKey, str], dict[str, Any]] = {}  # each partition's own metadata
     for number, accession in enumerate(keys, start=1):
         filing = catalog.get(accession)
         facts_meta, items_meta = _outcome(resolved, filing, forced, exists)
@@ -154,11 +155,9 @@ def parsed_filings(context: AssetExecutionContext, config: ParseConfig, settings
             parsed.append(accession)
             if facts_meta["source_format"] == "none":
                 without_xbrl.append(accession)
-        if outcome != "unchanged":  # unchanged partitions take the run-wide default
-            context.add_asset_metadata(facts_meta, asset_key=FACTS_KEY, partition_key=accession)
-            context.add_asset_metadata(
-                items_meta, asset_key=LINE_ITEMS_KEY, partition_key=accession
-            )
+        named = identity(filing)
+        own[FACTS_KEY, accession] = {**named, **facts_meta}
+        own[LINE_ITEMS_KEY, accession] = {**named, **items_meta}
         if number % PROGRESS_EVERY == 0 and number < len(keys):
             context.log.info(
                 f"{number}/{len(keys)} filings: parsed {len(parsed)}, "
@@ -168,6 +167,7 @@ def parsed_filings(context: AssetExecutionContext, config: ParseConfig, settings
         f"parsed {len(parsed)}, unchanged {len(unchanged)}, failed {len(failed)} "
         f"(of {len(keys)} filings)"
     )
+    add_partition_metadata(context, own)
     parse_failures = {a: why for a, why in failed.items() if a in catalog}
     current = {a: catalog[a]["sha256"] for a in parsed + footers_checked}
     if parse_failures or current:  # a run with nothing new does not even read the catalog again
@@ -186,11 +186,10 @@ def parsed_filings(context: AssetExecutionContext, config: ParseConfig, settings
     if without_xbrl:
         context.log.warning(f"filings without XBRL (no facts): {', '.join(without_xbrl)}")
     counts = {"parsed": len(parsed), "unchanged": len(unchanged), "failed": len(failed)}
-    # Copied into every partition's event (a parsed or failed filing's own metadata overrides
-    # "outcome"): counts and at most LISTED names, never a table of the whole range.
+    # Copied into every partition's event, beside its own: counts and at most LISTED names,
+    # never a table of the whole range.
     listed = _first(failed)
     run_wide = {
-        "outcome": "unchanged",
         "filing_counts": MetadataValue.json(counts),
         "reparse_forced": forced,
         "failed_filings": MetadataValue.json(listed),
