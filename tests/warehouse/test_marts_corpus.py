@@ -1,11 +1,11 @@
 """The marts and the chart on the real filings of ../shared/edgar (AMZN, WMT and NFLX).
 
 Every expected figure is read from the documents themselves (in millions unless written out):
-- AMZN 10-Q Q2 2023 and 10-K FY2022: net sales FY2022 513,983; six months 2023 127,358 +
-  134,383 = 261,741; six months 2022 116,444 + 121,234 = 237,678
+- AMZN 10-Q Q2 2023: net sales, six months ended June 30, 261,741 (2023) and 237,678
+  (2022); FY2022 513,983 (10-K FY2023, and the FY2022 instance)
   => TTM to 2023-06-30 = 513,983 + 261,741 - 237,678 = 538,046 (fy_plus_ytd).
-- WMT 10-Q Q2 FY2024 and 10-K FY2023: total revenues FY2023 611,289; six months 152,301 +
-  161,632 = 313,933 and 141,569 + 152,859 = 294,428 => TTM to 2023-07-31 = 630,794.
+- WMT 10-Q Q2 FY2024: total revenues, six months ended July 31, 313,933 (2023) and 294,428
+  (2022); FY2023 611,289 (10-K FY2024) => TTM to 2023-07-31 = 630,794.
 - NFLX 10-Q Q3 2024 (us-gaap:Revenues, nine months 28,754,453 and 24,890,472 thousand) and
   10-K FY2023 (33,723,297 thousand) => TTM to 2024-09-30 = $37,587,278,000.
 - AMZN 10-Q Q2 2026: PaymentsToAcquireProductiveAssets, twelve months to 2026-06-30,
