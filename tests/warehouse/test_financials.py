@@ -7,6 +7,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import duckdb
+
+from pipeline.warehouse import load_warehouse
+from tests.warehouse.conftest import inputs_for
+from tests.warehouse.fixtures import base_filings, write_fixture
 from tests.warehouse.helpers import M, financial, one, rows
 
 
@@ -151,3 +156,27 @@ def test_keys_are_unique(con) -> None:
         "FROM core.financials GROUP BY ALL HAVING n > 1",
     )
     assert dupes == []
+
+
+def test_q1_is_six_months_minus_q2_when_not_reported(tmp_path) -> None:
+    """Without AM-23-Q1 (and AM-24-Q1's 2023 comparative), AMZN's Q1 2023 revenue is the six
+    months 210 minus Q2 110 = 100, from AM-23-Q2; capex (six months only) has no Q1 or Q2."""
+    filings = [f for f in base_filings() if f.accession != "AM-23-Q1"]
+    (q1_2024,) = [f for f in filings if f.accession == "AM-24-Q1"]
+    q1_2024.values = [v for v in q1_2024.values if not v[1].startswith("2023")]
+    paths = write_fixture(tmp_path / "parquet", filings)
+    load_warehouse(tmp_path / "w.duckdb", inputs_for(paths))
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        q1 = financial(con, "AMZN", "revenue", "FY2023Q1")
+        assert (q1["value"], q1["method"], q1["derivation"]) == (
+            100 * M,
+            "derived",
+            "six_months_ytd - q2",
+        )
+        assert q1["source_accessions"] == ["AM-23-Q2"]
+        assert (q1["period_start"], q1["period_end"]) == (date(2023, 1, 1), date(2023, 3, 31))
+        assert q1["calendar_label"] == "CY2023Q1"
+        assert financial(con, "AMZN", "capex", "FY2023Q1") is None
+        assert financial(con, "AMZN", "capex", "FY2023Q2") is None
+        # a reported Q1 still wins where there is one (FY2024Q1: 130, reported)
+        assert financial(con, "AMZN", "revenue", "FY2024Q1")["method"] == "reported"
