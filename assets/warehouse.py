@@ -102,7 +102,7 @@ QUARTERS_VS_YEAR = f"""
         SELECT ticker, line_item, fiscal_year,
             sum(value) FILTER (WHERE fiscal_period <> 'FY') AS q_sum,
             any_value(value) FILTER (WHERE fiscal_period = 'FY') AS fy,
-            count(*) FILTER (WHERE fiscal_period <> 'FY') AS quarters
+            count(value) FILTER (WHERE fiscal_period <> 'FY') AS quarters
         FROM core.financials GROUP BY ALL
     )
     WHERE quarters = 4 AND fy IS NOT NULL AND abs(q_sum - fy) > {ONE_MILLION}
