@@ -3,7 +3,10 @@
 Every point is a twelve-month value from ``marts.company_quarters`` (core.ttm's chosen value at
 a fiscal quarter end) of a company of the compare set (``marts.compare_set``): labelled FY at a
 fiscal year end (the fiscal year's total) and TTM at any other quarter end. The chart is as of
-the newest filing of those companies, so a new 10-Q adds a point and moves the date.
+the newest filing of those companies, so a new 10-Q adds a point and moves the date. A set
+larger than :data:`MAX_CHARTED` is drawn as its :data:`MAX_CHARTED` companies with the largest
+latest twelve-month revenue (the title says so): more lines are unreadable, and drawing cost
+stays flat as companies are added.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ LIMIT 1
 """
 
 BILLION = 1e9
+MAX_CHARTED = 8
 
 
 @dataclass(frozen=True)
@@ -58,19 +62,45 @@ class ChartData:
     tickers: tuple[str, ...]  # the compare set with points, in its order
     as_of: date | None  # the newest filing of the compare set
     as_of_filing: str | None  # e.g. "AMZN 10-Q 0001018724-26-000026"
+    of_companies: int = 0  # companies of the set with points (more than drawn: the largest)
 
     @property
     def title(self) -> str:
         when = f"as of {self.as_of} (newest filing: {self.as_of_filing})" if self.as_of else ""
-        return f"Twelve-month revenue and capex from SEC filings: {', '.join(self.tickers)} {when}"
+        names = ", ".join(self.tickers)
+        if self.of_companies > len(self.tickers):
+            names = (
+                f"the {len(self.tickers)} largest by latest TTM revenue of "
+                f"{self.of_companies} ({names})"
+            )
+        return f"Twelve-month revenue and capex from SEC filings: {names} {when}"
 
 
-def chart_data(con) -> ChartData:
+def _largest(points: tuple[ChartPoint, ...], limit: int) -> tuple[str, ...]:
+    """The tickers with points, in the set's order; above ``limit``, the ``limit`` with the
+    largest latest twelve-month revenue (those without any revenue last)."""
+    tickers = tuple(dict.fromkeys(p.ticker for p in points))
+    if len(tickers) <= limit:
+        return tickers
+    latest: dict[str, int] = {}
+    for p in points:  # in period order per company: the last revenue wins
+        if p.revenue is not None:
+            latest[p.ticker] = p.revenue
+    ranked = sorted(tickers, key=lambda t: (t not in latest, -latest.get(t, 0)))
+    chosen = set(ranked[:limit])
+    return tuple(t for t in tickers if t in chosen)
+
+
+def chart_data(con, limit: int = MAX_CHARTED) -> ChartData:
     """The points to plot and the as-of filing, read from the marts and raw.filings."""
-    points = tuple(ChartPoint(*row) for row in con.execute(POINTS_SQL).fetchall())
+    every = tuple(ChartPoint(*row) for row in con.execute(POINTS_SQL).fetchall())
+    tickers = _largest(every, limit)
+    drawn = set(tickers)
     newest = con.execute(AS_OF_SQL).fetchall()
     as_of, filing = (newest[0][0], " ".join(newest[0][1:])) if newest else (None, None)
-    return ChartData(points, tuple(dict.fromkeys(p.ticker for p in points)), as_of, filing)
+    points = tuple(p for p in every if p.ticker in drawn)
+    of_companies = len({p.ticker for p in every})
+    return ChartData(points, tickers, as_of, filing, of_companies)
 
 
 def point_label(point: ChartPoint, field: str) -> str:

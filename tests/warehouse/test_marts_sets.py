@@ -163,9 +163,16 @@ def test_ten_company_pair(ten) -> None:
 
 
 def test_ten_companies_charted(ten) -> None:
-    data = chart_data(ten)
+    data = chart_data(ten, limit=len(TEN))
     assert data.tickers == tuple(TEN)
     assert data.as_of == date(2024, 3, 15)
+
+
+def test_a_large_set_is_charted_as_its_largest_companies(ten) -> None:
+    data = chart_data(ten)  # 8 at most: the largest latest TTM revenue, 110 * (i + 1)
+    assert data.tickers == tuple(TEN[2:])
+    assert {p.ticker for p in data.points} == set(TEN[2:])
+    assert "the 8 largest by latest TTM revenue of 10 (C2, C3" in data.title
 
 
 def test_one_company_leads_alone(single) -> None:
