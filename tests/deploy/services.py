@@ -110,17 +110,17 @@ class Postgres:
         )
         run(binaries / "pg_ctl", "-D", data, "-l", log, "-o", options, "-w", "-t", "60", "start")
         _wait_port(self.port, "PostgreSQL", log)
-        run(
-            binaries / "createdb",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            self.port,
-            "-U",
-            self.user,
-            self.database,
-        )
+        self.create_database(self.database)
         return self
+
+    def create_database(self, name: str) -> dict[str, str]:
+        """Create database ``name``; the DAGSTER_PG_* that point at it."""
+        subprocess.run(
+            [str(postgres_bin() / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U",
+             self.user, name],
+            check=True, capture_output=True, timeout=60,
+        )  # fmt: skip
+        return {**self.env, "DAGSTER_PG_DB": name}
 
     def stop(self) -> None:
         data = self.root / "data"
