@@ -341,21 +341,55 @@ def derived_quarters_not_negative(
         )
 
 
+# The gaps of core.quarter_gaps that the filings in scope should have covered: a quarter is
+# expected when the catalog holds a 10-Q (or 10-Q/A) for it, or, for Q4, a 10-K for the year
+# and the Q3 10-Q (FY minus nine months). Period ends match within a week (52/53-week years).
+EXPECTED_QUARTER_GAPS = """
+    WITH filing_quarters AS (
+        SELECT c.ticker, c.fiscal_year, c.fiscal_quarter, f.accession_number
+        FROM raw.filings AS f
+        JOIN core.fiscal_calendar AS c
+            ON c.ticker = f.ticker AND c.period_kind = 'quarter'
+            AND abs(date_diff('day', c.period_end, f.period_of_report)) <= 7
+        WHERE f.form IN ('10-Q', '10-Q/A')
+    ), filing_years AS (
+        SELECT c.ticker, c.fiscal_year, f.accession_number
+        FROM raw.filings AS f
+        JOIN core.fiscal_calendar AS c
+            ON c.ticker = f.ticker AND c.period_kind = 'year'
+            AND abs(date_diff('day', c.period_end, f.period_of_report)) <= 7
+        WHERE f.form IN ('10-K', '10-K/A')
+    ), expected AS (
+        SELECT ticker, fiscal_year, fiscal_quarter, accession_number AS expected_from
+        FROM filing_quarters
+        UNION ALL
+        SELECT y.ticker, y.fiscal_year, 4, y.accession_number || ' with ' || q.accession_number
+        FROM filing_years AS y
+        JOIN filing_quarters AS q
+            ON q.ticker = y.ticker AND q.fiscal_year = y.fiscal_year AND q.fiscal_quarter = 3
+    )
+    SELECT g.ticker, g.line_item, g.fiscal_label, g.calendar_label, g.period_start,
+        g.period_end, string_agg(DISTINCT e.expected_from, ', ') AS expected_from
+    FROM core.quarter_gaps AS g
+    JOIN expected AS e USING (ticker, fiscal_year, fiscal_quarter)
+    GROUP BY ALL
+    ORDER BY ALL
+"""
+
+
 @asset_check(
     asset=FINANCIALS_KEY,
-    description="Gaps in each company's quarter sequence (neither reported nor derivable).",
+    description=(
+        "Quarters a filing in scope should have covered (its 10-Q, or a 10-K with the Q3 "
+        "10-Q for Q4) that core.financials lacks (neither reported nor derivable)."
+    ),
     pool=POOL,
 )
 def quarter_sequence_gaps(
     context: AssetCheckExecutionContext, warehouse: DuckDBWarehouse
 ) -> AssetCheckResult:
     with warehouse.read() as con:
-        return _result(
-            con,
-            "SELECT ticker, line_item, fiscal_label, calendar_label, period_start, period_end "
-            "FROM core.quarter_gaps ORDER BY ALL",
-            warn=True,
-        )
+        return _result(con, EXPECTED_QUARTER_GAPS, warn=True)
 
 
 warehouse_assets = [warehouse_tables]

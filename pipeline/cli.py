@@ -292,7 +292,7 @@ def _print_warehouse_status(settings: Settings, verify: bool) -> bool:
     import duckdb
 
     from pipeline.metadata import format_cell
-    from pipeline.status import LATEST_COMPARISON_SQL, loaded_filings
+    from pipeline.status import LATEST_COMPARISON_SQL, freshness_lines, loaded_filings
     from pipeline.warehouse import WarehouseBusyError, WarehouseCorruptError, read_connection
 
     if not settings.warehouse_path.exists():
@@ -312,6 +312,8 @@ def _print_warehouse_status(settings: Settings, verify: bool) -> bool:
             print("\nlatest calendar-aligned year with both companies (USD, exact):")
             for name, value in (latest[0] if latest else {}).items():
                 print(f"  {name:<28}{format_cell(value):>20}")
+            print()
+            print("\n".join(freshness_lines(settings, con)))  # a warning: exit code unchanged
     except (WarehouseCorruptError, WarehouseBusyError) as exc:  # one line, not a traceback
         print(exc, file=sys.stderr)
         return False

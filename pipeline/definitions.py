@@ -6,6 +6,7 @@ from dagster import AssetSelection, Definitions, define_asset_job, in_process_ex
 
 from assets.charts import ttm_race_chart
 from assets.edgar import build_edgar_assets
+from assets.freshness import freshness_checks
 from assets.warehouse import warehouse_assets, warehouse_checks
 from assets.xbrl import parsed_filings
 from pipeline.automation.conditions import build_automation_sensor, with_automation
@@ -57,7 +58,7 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
             build_dead_run_sensor(),
             build_automation_sensor(),
         ],
-        asset_checks=warehouse_checks,
+        asset_checks=[*warehouse_checks, *freshness_checks],
         resources={
             "settings": PipelineSettings.from_settings(settings),
             "warehouse": DuckDBWarehouse.from_settings(settings),

@@ -100,3 +100,17 @@ def company_problems(settings: Settings) -> list[str]:
     for outcome in load_outcomes(default_state_dir(settings.landing_dir)).values():
         lines += [f"FAILED index row of {outcome.ticker}: {why}" for why in outcome.rejected]
     return lines
+
+
+def freshness_lines(settings: Settings, con, today=None) -> list[str]:
+    """The marts' freshness (``pipeline/automation/freshness.py``), ``con`` on the served
+    snapshot: a header line, then one line per filing not loaded or overdue."""
+    from datetime import UTC, datetime
+
+    from pipeline.automation.freshness import freshness
+
+    state = freshness(_catalog_rows(settings), con, today or datetime.now(UTC).date())
+    if not state.stale:
+        return ["freshness: up to date (every catalogued filing loaded, none overdue)"]
+    reasons = state.lines()
+    return [f"freshness: STALE ({len(reasons)} reason(s))", *(f"  {r}" for r in reasons)]
