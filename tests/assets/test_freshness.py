@@ -23,6 +23,7 @@ from dagster import (
 from assets.freshness import LOADED_CHECK, OVERDUE_CHECK
 from assets.marts import COMPANY_QUARTERS_KEY
 from assets.partitions import FILINGS
+from assets.warehouse import EXPECTED_QUARTER_GAPS
 from assets.xbrl import FACTS_KEY, LINE_ITEMS_KEY
 from pipeline.automation.freshness import freshness, overdue_filings
 from pipeline.automation.partition_ranges import all_partitions_tags
@@ -30,6 +31,7 @@ from pipeline.cli import cmd_status
 from pipeline.definitions import BUILD_JOB, MAIN_JOB, SYNC_JOB, build_definitions
 from pipeline.edgar.catalog import read_catalog_rows
 from pipeline.edgar.standin import EdgarStandIn
+from pipeline.warehouse.core import build_core
 from tests.conftest import execute_job, make_settings, newest, rows_for, step_failures
 
 
@@ -222,3 +224,24 @@ def test_once_the_warehouse_holds_it_the_check_passes(held_back, capsys):
 
 def catalog_of_settings(settings):
     return read_catalog_rows(settings.catalog_path)
+
+
+def test_the_gap_check_is_green_on_the_filings_and_red_when_one_lacks_its_quarter(
+    held_back, tmp_path
+):
+    """quarter_sequence_gaps lists only quarters a filing in scope should have covered."""
+    settings, *_ = held_back
+    copy = tmp_path / "copy.duckdb"
+    copy.write_bytes(settings.warehouse_path.resolve().read_bytes())
+    with duckdb.connect(str(copy)) as con:
+        assert con.execute(EXPECTED_QUARTER_GAPS).fetchall() == []  # green on the corpus
+        (all_gaps,) = con.execute("SELECT count(*) FROM core.quarter_gaps").fetchall()[0]
+        assert all_gaps > 0  # gaps between filings exist; no filing in scope covers them
+        # AMZN's 10-Q for the quarter ended 2024-03-31 (0001018724-24-000083) loses its line
+        # items: core no longer has FY2024 Q1 (no later 10-Q reports it as a comparative).
+        accession = "0001018724-24-000083"
+        con.execute("DELETE FROM raw.line_items WHERE accession_number = ?", [accession])
+        build_core(con)
+        red = con.execute(EXPECTED_QUARTER_GAPS).fetchall()
+    assert red, "the filing's quarter is expected and missing"
+    assert {(r[0], r[2], r[-1]) for r in red} == {("AMZN", "FY2024Q1", accession)}
