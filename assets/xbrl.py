@@ -167,7 +167,6 @@ def parsed_filings(context: AssetExecutionContext, config: ParseConfig, settings
         f"parsed {len(parsed)}, unchanged {len(unchanged)}, failed {len(failed)} "
         f"(of {len(keys)} filings)"
     )
-    add_partition_metadata(context, own)
     parse_failures = {a: why for a, why in failed.items() if a in catalog}
     current = {a: catalog[a]["sha256"] for a in parsed + footers_checked}
     if parse_failures or current:  # a run with nothing new does not even read the catalog again
@@ -186,8 +185,8 @@ def parsed_filings(context: AssetExecutionContext, config: ParseConfig, settings
     if without_xbrl:
         context.log.warning(f"filings without XBRL (no facts): {', '.join(without_xbrl)}")
     counts = {"parsed": len(parsed), "unchanged": len(unchanged), "failed": len(failed)}
-    # Copied into every partition's event, beside its own: counts and at most LISTED names,
-    # never a table of the whole range.
+    # Added to every partition's event, after its own: counts and at most LISTED names, never
+    # a table of the whole range.
     listed = _first(failed)
     run_wide = {
         "filing_counts": MetadataValue.json(counts),
@@ -195,10 +194,12 @@ def parsed_filings(context: AssetExecutionContext, config: ParseConfig, settings
         "failed_filings": MetadataValue.json(listed),
         "filings_without_xbrl": MetadataValue.json(_first(without_xbrl)),
     }
+    # The filing first, then its outcome, then the run's: the order the UI lists them in.
+    add_partition_metadata(context, {key: {**meta, **run_wide} for key, meta in own.items()})
     check_metadata = {**failure_check_metadata(listed), "failing_rows": len(failed)}
     yield MaterializeResult(
         asset_key=FACTS_KEY,
-        metadata=run_wide,
+        metadata={},  # every partition has its own (above)
         check_results=[
             AssetCheckResult(
                 check_name=ALL_PARSED_CHECK,
@@ -208,7 +209,7 @@ def parsed_filings(context: AssetExecutionContext, config: ParseConfig, settings
             )
         ],
     )
-    yield MaterializeResult(asset_key=LINE_ITEMS_KEY, metadata=run_wide)
+    yield MaterializeResult(asset_key=LINE_ITEMS_KEY)
 
 
 def _outcome(

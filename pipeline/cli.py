@@ -403,11 +403,11 @@ def cmd_rollback(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_screenshot(settings: Settings, args: argparse.Namespace) -> int:
-    """Start dagster dev and save a screenshot of the asset graph."""
-    from pipeline.ui_screenshot import capture_asset_graph
+    """Start the UI on the data folder's instance; screenshot the asset graph and a partition."""
+    from pipeline.ui_screenshot import capture
 
-    out = capture_asset_graph(Path(args.out))
-    print(f"saved {out}")
+    for path in capture(Path(args.out), settings.dagster_home):
+        print(f"saved {path}")
     return 0
 
 

@@ -1,22 +1,20 @@
-"""Screenshot the Dagster UI's asset graph: start ``dagster dev``, open it in headless Chromium.
+"""Screenshot the Dagster UI: the asset graph and a filing partition's own metadata.
 
-Usage: ``edgar-pipeline screenshot [--out docs/images/asset-graph.png]``. Needs Chromium
-(Debian: ``apt-get install chromium``) and the ``docs`` extra (Playwright, driving the
-system Chromium; no browser download).
+Usage: ``edgar-pipeline screenshot [--out docs/images/asset-graph.png]``: starts the UI on the
+data folder's instance (as ``edgar-pipeline dev`` does), opens it in headless Chromium and
+saves the asset graph there, and beside it ``partition.png`` (the newest filing partition
+with materialization metadata). Needs Chromium (Debian: ``apt-get install chromium``) and
+the ``docs`` extra (Playwright, driving the system Chromium; no browser download).
 """
 
 from __future__ import annotations
 
-import os
+import json
 import shutil
-import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
-
-from pipeline.config import REPO_ROOT
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -27,26 +25,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for(url: str, process: subprocess.Popen, timeout_s: float = 180) -> None:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            if process.poll() is not None:
-                raise RuntimeError("dagster dev exited before the UI came up") from None
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"the UI did not answer at {url} within {timeout_s} s") from None
-            time.sleep(0.5)
+UI_START_S = 180.0
 
 
 def find_chromium() -> str:
@@ -57,52 +36,89 @@ def find_chromium() -> str:
     raise FileNotFoundError("no Chromium found: apt-get install chromium")
 
 
-def _dismiss_welcome(page) -> None:
-    """Close the 'Join the Dagster community' dialog if it shows."""
-    skip = page.get_by_role("button", name="Skip")
-    try:
-        skip.click(timeout=3000)
-    except Exception:
-        return
+def launch_chromium(playwright):
+    """Headless system Chromium, with the flags this machine's closed network needs."""
+    return playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
 
 
-def capture_asset_graph(out: Path, *, port: int | None = None) -> Path:
-    """Start ``dagster dev``, screenshot the global asset lineage with groups expanded."""
+def graphql(base: str, query: str, timeout_s: float = 10) -> dict:
+    """POST ``query`` to the webserver's GraphQL API; its ``data``."""
+    request = urllib.request.Request(
+        f"{base}/graphql",
+        data=json.dumps({"query": query}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=timeout_s) as response:
+        return json.load(response)["data"]
+
+
+def wait_for_ui(base: str, timeout_s: float = UI_START_S) -> None:
+    """Wait until the webserver answers and every code location has loaded."""
+    query = "{ workspaceOrError { ... on Workspace { locationEntries { loadStatus } } } }"
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            entries = graphql(base, query, 5)["workspaceOrError"]["locationEntries"]
+            if entries and all(e["loadStatus"] == "LOADED" for e in entries):
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the UI at {base} did not load within {timeout_s:.0f} s")
+        time.sleep(0.5)
+
+
+def expand_asset_graph(page) -> None:
+    """Expand every collapsed group of the asset graph; the UI remembers it, and a reload
+    lays the graph out again fitted to the window."""
+    for _ in range(12):
+        collapsed = page.locator("[aria-label='unfold_more']")
+        if not collapsed.count():
+            return
+        collapsed.first.click()
+        page.wait_for_timeout(800)
+        page.reload(wait_until="networkidle")
+        page.wait_for_timeout(2500)
+
+
+def newest_partition() -> str | None:
+    """The last registered filing partition (the newest filing) in DAGSTER_HOME's instance."""
+    from dagster import DagsterInstance
+
+    from assets.partitions import FILINGS
+
+    with DagsterInstance.get() as instance:
+        keys = instance.get_dynamic_partitions(FILINGS.name)
+    return keys[-1] if keys else None
+
+
+def capture(out: Path, home: Path) -> list[Path]:
+    """Start the UI on the instance at ``home``; save the asset graph to ``out`` and the
+    newest filing partition's page beside it (``partition.png``). The saved files."""
     from playwright.sync_api import sync_playwright
 
-    port = port or _free_port()
-    command = [sys.executable, "-m", "dagster", "dev", "-m", "pipeline.definitions"]
-    server = subprocess.Popen(
-        [*command, "-h", "127.0.0.1", "-p", str(port)],
-        cwd=REPO_ROOT,
-        env=os.environ.copy(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        _wait_for(f"{base}/server_info", server)
+    from pipeline.dev_server import dagster_services, free_port
+
+    saved = []
+    with dagster_services(home, port=free_port(), output=subprocess.DEVNULL) as services:
+        wait_for_ui(services.url)
+        graphql(services.url, "mutation { setNuxSeen }")  # no 'Join the community' dialog
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
+            browser = launch_chromium(pw)
             page = browser.new_page(viewport={"width": 2000, "height": 1100})
-            page.goto(f"{base}/asset-groups", wait_until="networkidle")
-            _dismiss_welcome(page)
-            # Expand one collapsed group at a time; the UI remembers it, and a reload lays
-            # the graph out again fitted to the window.
-            for _ in range(12):
-                collapsed = page.locator("[aria-label='unfold_more']")
-                if not collapsed.count():
-                    break
-                collapsed.first.click()
-                page.wait_for_timeout(800)
-                page.reload(wait_until="networkidle")
-                page.wait_for_timeout(2500)
-                _dismiss_welcome(page)
+            page.goto(f"{services.url}/asset-groups", wait_until="networkidle")
+            expand_asset_graph(page)
             out.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(out))
+            saved.append(out)
+            if key := newest_partition():
+                page.set_viewport_size({"width": 1600, "height": 1100})
+                page.goto(
+                    f"{services.url}/assets/xbrl/facts?view=partitions&partition={key}",
+                    wait_until="networkidle",
+                )
+                page.wait_for_timeout(1500)
+                page.screenshot(path=str(out.with_name("partition.png")))
+                saved.append(out.with_name("partition.png"))
             browser.close()
-    finally:
-        os.killpg(server.pid, 15)
-        server.wait(timeout=30)
-    return out
+    return saved

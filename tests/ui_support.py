@@ -116,3 +116,37 @@ def dev_server(env: dict[str, str], log: Path) -> Iterator[tuple[str, subprocess
                 except subprocess.TimeoutExpired:
                     os.killpg(process.pid, 9)
                     process.wait()
+
+
+def prepare_without(data_dir: Path, corpus: Path, withheld: str) -> None:
+    """The data folder as ``edgar-pipeline run`` leaves it when EDGAR held back ``withheld``
+    (every other tracked filing parsed, loaded, in the marts); then that filing downloaded
+    and registered as a partition, not yet parsed (what the sensor's sync does)."""
+    from dagster import DagsterInstance
+
+    from assets.partitions import FILINGS
+    from pipeline.automation.partition_ranges import all_partitions_tags
+    from pipeline.cli import prepare_dagster_home
+    from pipeline.definitions import BUILD_JOB, SYNC_JOB, build_definitions
+    from pipeline.edgar.standin import EdgarStandIn
+    from tests.conftest import execute_job, make_settings, step_failures
+
+    settings = make_settings(data_dir.parent, data_dir=data_dir)
+    saved = dict(os.environ)
+    try:
+        prepare_dagster_home(settings)
+        defs = build_definitions(settings)
+        with DagsterInstance.get() as instance:
+            with EdgarStandIn(corpus, exclude_accessions={withheld}) as server:
+                os.environ.update(server.client_env())
+                assert execute_job(defs, SYNC_JOB, instance).success
+                tags = all_partitions_tags(instance.get_dynamic_partitions(FILINGS.name))
+                built = execute_job(defs, BUILD_JOB, instance, tags)
+                assert built.success, step_failures(built)
+            with EdgarStandIn(corpus) as server:
+                os.environ.update(server.client_env())
+                assert execute_job(defs, SYNC_JOB, instance).success
+            assert withheld in instance.get_dynamic_partitions(FILINGS.name)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
