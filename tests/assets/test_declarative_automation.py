@@ -8,10 +8,15 @@ out as the daemon would, as one run of the requested assets.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
+import pytest
 from dagster import (
     AssetKey,
     DagsterInstance,
@@ -28,6 +33,7 @@ from pipeline.definitions import BUILD_JOB, MAIN_JOB, SYNC_JOB, build_definition
 from pipeline.edgar.standin import EdgarStandIn
 from tests.conftest import execute_job, filing_order, make_settings, newest, rows_for, step_failures
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
 B = 1_000_000
 PARSE = [FACTS_KEY, LINE_ITEMS_KEY]
 
@@ -79,8 +85,45 @@ def make_settings_for_import():
     return make_settings(Path(mkdtemp(prefix="edgar-automation-")))
 
 
+def materialize_partition(defs, instance, key: str, how: str, data_dir: Path) -> None:
+    """Parse one filing partition, as the README's backfill guide does it."""
+    if how == "launched run":  # what the UI's Materialize launches
+        parse = defs.resolve_job_def(MAIN_JOB).execute_in_process(
+            instance=instance, asset_selection=PARSE, partition_key=key, raise_on_error=False
+        )
+        assert parse.success, step_failures(parse)
+        return
+    env = {  # the same instance and data folder, as `export DAGSTER_HOME=...` in the guide
+        **os.environ,
+        "DAGSTER_HOME": instance.root_directory,
+        "EDGAR_DATA_DIR": str(data_dir),
+        "EDGAR_COMPANIES": "AMZN,WMT",
+    }
+    done = subprocess.run(
+        [
+            *(
+                sys.executable,
+                "-m",
+                "dagster",
+                "asset",
+                "materialize",
+                "-m",
+                "pipeline.definitions",
+            ),
+            *("--select", "xbrl/facts,xbrl/line_items", "--partition", key),
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+
+@pytest.mark.parametrize("how", ["launched run", "dagster asset materialize"])
 def test_one_parsed_filing_reaches_the_marts_by_automation(
-    corpus, tracked_rows, tmp_path, monkeypatch
+    corpus, tracked_rows, tmp_path, monkeypatch, how
 ):
     # The warehouse is built without AMZN's newest 10-Q; then the filing is published.
     new = newest([r for r in rows_for(tracked_rows, ["AMZN"]) if r["form"] == "10-Q"])
@@ -106,12 +149,9 @@ def test_one_parsed_filing_reaches_the_marts_by_automation(
         tick = evaluate_automation_conditions(defs, instance, cursor=tick.cursor)
         assert requested(tick) == set()
 
-        # Materialize only that filing's partition (what the UI's Materialize or
-        # `dagster asset materialize --partition` does) ...
-        parse = defs.resolve_job_def(MAIN_JOB).execute_in_process(
-            instance=instance, asset_selection=PARSE, partition_key=new_key, raise_on_error=False
-        )
-        assert parse.success, step_failures(parse)
+        # Materialize only that filing's partition (the UI's Materialize, or
+        # `dagster asset materialize --partition` from the terminal) ...
+        materialize_partition(defs, instance, new_key, how, settings.data_dir)
         # ... and the automation requests the warehouse, marts and chart, all in one request.
         tick = evaluate_automation_conditions(defs, instance, cursor=tick.cursor)
         assert requested(tick) == downstream_keys(defs)
