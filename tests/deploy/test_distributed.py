@@ -159,6 +159,7 @@ def cluster(
     finally:
         for process in found.workers.values():
             stop_process(process, group=True)
+        shutil.rmtree(data.parent, ignore_errors=True)
 
 
 def step_workers(instance, job: str) -> list[tuple[str, str, str]]:
@@ -206,38 +207,50 @@ def _relative(value, data_dir: Path):
     return value.replace(str(data_dir), "<data>") if isinstance(value, str) else value
 
 
+@pytest.fixture(scope="module")
+def slow_filing(tracked_rows) -> dict[str, str]:
+    """The filing the stand-in holds SLOW_S seconds: its download step is the one to kill."""
+    return newest(tracked_rows)
+
+
+@pytest.fixture(scope="module")
+def production(services, tmp_path_factory, corpus: Path, slow_filing) -> Iterator[Cluster]:
+    """Two workers on a fresh data folder (the stand-in of each download step holds the slow
+    filing back, so a step is caught running)."""
+    faults = [{"match": slow_filing["accession_number"], "kind": "slow", "delay": SLOW_S}]
+    root = tmp_path_factory.mktemp("deploy")
+    with cluster(
+        services, root, "prod", 1, corpus, EDGAR_STANDIN_FAULTS=json.dumps(faults)
+    ) as found:
+        yield found
+
+
 @dataclass
 class DistributedRun:
     result: subprocess.CompletedProcess
-    warehouse: Path
-    data: Path
     parse_steps: list[tuple[str, str, str]]
     storage: str
     statuses: list[str]
 
 
 @pytest.fixture(scope="module")
-def distributed(services, local_warehouse, tmp_path_factory, corpus: Path) -> DistributedRun:
-    """One distributed run on a fresh data folder (steps on two workers)."""
+def distributed(production: Cluster, local_warehouse) -> DistributedRun:
+    """The first distributed run (its steps on two workers)."""
     from dagster import RunsFilter
 
-    root = tmp_path_factory.mktemp("deploy")
-    with cluster(services, root, "dist", 1, corpus) as found:
-        result = found.run("--chunks", "2")
-        with found.instance() as instance:
-            parse_steps = step_workers(instance, "parse_filings")
-            storage = type(instance.run_storage).__name__
-            statuses = [r.status.value for r in instance.get_runs(RunsFilter())]
-    return DistributedRun(
-        result, found.data / "warehouse.duckdb", found.data, parse_steps, storage, statuses
-    )
+    result = production.run("--chunks", "2")
+    with production.instance() as instance:
+        parse_steps = step_workers(instance, "parse_filings")
+        storage = type(instance.run_storage).__name__
+        statuses = [r.status.value for r in instance.get_runs(RunsFilter())]
+    return DistributedRun(result, parse_steps, storage, statuses)
 
 
-def test_distributed_warehouse_matches_in_process(distributed, local_warehouse):
+def test_distributed_warehouse_matches_in_process(distributed, production, local_warehouse):
     assert distributed.result.returncode == 0, distributed.result.stdout + distributed.result.stderr
     local = local_warehouse()
     expected = table_rows(local, local.parent)
-    found = table_rows(distributed.warehouse, distributed.data)
+    found = table_rows(production.data / "warehouse.duckdb", production.data)
     assert sorted(found) == sorted(expected)
     assert {"core.financials", "marts.annual_comparison", "raw.facts"} <= set(expected)
     for table, rows in expected.items():
@@ -258,54 +271,67 @@ def test_two_workers_share_the_partition_range(distributed):
     assert workers == set(WORKERS), distributed.parse_steps
 
 
-def _kill_when_running(found: Cluster, step_key: str, timeout_s: float) -> str:
-    """SIGKILL the process group of the worker that begins ``step_key``; return its name."""
-    deadline = time.monotonic() + timeout_s
-    with found.instance() as instance:
-        while time.monotonic() < deadline:
-            began = [w for _, step, w in step_workers(instance, "sync_filings") if step == step_key]
-            if began:
-                os.killpg(found.workers[began[0]].pid, 9)
-                found.workers[began[0]].wait(timeout=20)
-                return began[0]
-            time.sleep(0.2)
-    raise AssertionError(f"no worker began {step_key} within {timeout_s} s")
+def _began(found: Cluster, instance, step_key: str, after: set[str]) -> list[str]:
+    """The workers that began ``step_key`` in sync runs not in ``after``, in order."""
+    return [
+        worker
+        for run, step, worker in step_workers(instance, "sync_filings")
+        if step == step_key and run not in after
+    ]
 
 
 def test_killed_worker_run_completes_on_the_other(
-    services, local_warehouse, tmp_path_factory, corpus: Path, tracked_rows
+    distributed, production: Cluster, local_warehouse, slow_filing
 ):
     """A worker killed mid-step: its step runs again on the other worker; a re-run passes."""
-    slow = newest(tracked_rows)  # the stand-in holds this filing SLOW_S seconds
-    faults = [{"match": f"{slow['accession_number']}", "kind": "slow", "delay": SLOW_S}]
-    step_key = f"edgar__filings_{slow['ticker'].lower()}"
-    root = tmp_path_factory.mktemp("deploy-kill")
-    with cluster(
-        services, root, "kill", 2, corpus, EDGAR_STANDIN_FAULTS=json.dumps(faults)
-    ) as found:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.deploy", "run"],
-            cwd=REPO_ROOT,
-            env=found.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        try:
-            killed = _kill_when_running(found, step_key, timeout_s=120)
-            output, _ = process.communicate(timeout=RUN_TIMEOUT_S)
-        finally:
-            stop_process(process)
-        assert process.returncode == 0, output
-        with found.instance() as instance:
-            began = [w for _, step, w in step_workers(instance, "sync_filings") if step == step_key]
-        survivor = next(w for w in WORKERS if w != killed)
-        assert began == [killed, survivor], began  # begun on one, completed on the other
+    from dagster import RunsFilter
 
-        again = found.run()
-        assert again.returncode == 0, again.stdout + again.stderr
-        assert "parsing 0 of" in again.stdout  # nothing new: the killed run finished the work
-        local = local_warehouse()
-        found_rows = table_rows(found.data / "warehouse.duckdb", found.data)
-        assert found_rows == table_rows(local, local.parent)
-    shutil.rmtree(root, ignore_errors=True)
+    from pipeline.edgar.landing import filing_dir
+
+    step_key = f"edgar__filings_{slow_filing['ticker'].lower()}"
+    landed = filing_dir(
+        production.data / "landing",
+        slow_filing["ticker"],
+        slow_filing["form"].removesuffix("/A"),
+        slow_filing["accession_number"],
+    )
+    assert landed.is_dir()
+    shutil.rmtree(landed)  # removed by hand: the next sync downloads it again (slowly)
+    with production.instance() as instance:
+        earlier = {r.run_id for r in instance.get_runs(RunsFilter(job_name="sync_filings"))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.deploy", "run"],
+        cwd=REPO_ROOT,
+        env=production.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        killed = None
+        deadline = time.monotonic() + 120
+        with production.instance() as instance:
+            while killed is None and time.monotonic() < deadline:
+                began = _began(production, instance, step_key, earlier)
+                if began:  # SIGKILL the worker's whole process group, mid-download
+                    killed = began[0]
+                    os.killpg(production.workers[killed].pid, 9)
+                    production.workers[killed].wait(timeout=20)
+                time.sleep(0.2)
+        assert killed, f"no worker began {step_key} in 120 s"
+        output, _ = process.communicate(timeout=RUN_TIMEOUT_S)
+    finally:
+        stop_process(process)
+    assert process.returncode == 0, output
+    with production.instance() as instance:
+        began = _began(production, instance, step_key, earlier)
+    survivor = next(w for w in WORKERS if w != killed)
+    assert began == [killed, survivor], began  # begun on one, run again on the other
+    assert landed.is_dir()
+
+    again = production.run()
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "parsing 0 of" in again.stdout  # nothing new: the interrupted run did the work
+    local = local_warehouse()
+    found = table_rows(production.data / "warehouse.duckdb", production.data)
+    assert found == table_rows(local, local.parent)
