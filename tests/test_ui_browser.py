@@ -9,11 +9,14 @@ saying which is missing, without them.
 
 from __future__ import annotations
 
+import re
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pyarrow.parquet as pq
 import pytest
 
@@ -27,6 +30,8 @@ if not any(shutil.which(n) for n in ("chromium", "chromium-browser", "google-chr
     pytest.skip("no Chromium: apt-get install chromium", allow_module_level=True)
 
 AUTOMATION_WAIT_S = 150  # the automation sensor ticks every 30 s; the build takes seconds
+# How the UI's list of an asset's checks labels each check's latest state.
+CHECK_STATES = ("Succeeded", "Failed", "Warning", "In Progress", "Not evaluated", "Skipped")
 
 
 @dataclass
@@ -88,3 +93,76 @@ def test_a_partition_shows_its_own_filing_and_row_count(ui: UI) -> None:
     assert "dagster/row_count" in text
     assert f"\n{own}\n" in text or f"\n{own:,}\n" in text, f"row count {own} not shown"
     ui.page.screenshot(path=str(ui.data / "partition.png"))
+
+
+def _quarter_in_marts(ui: UI, row: dict[str, str]) -> bool:
+    """Whether the served marts hold ``row``'s quarter (its period of report)."""
+    with duckdb.connect(str(ui.data / "warehouse.duckdb"), read_only=True) as con:
+        (n,) = con.execute(
+            "SELECT count(*) FROM marts.company_quarters WHERE ticker = ? AND period_end = ?",
+            [row["ticker"], row["report_date"]],
+        ).fetchone()
+    return n > 0
+
+
+RUNS = """{ runsOrError(limit: 50) { ... on Runs { results {
+    runId status tags { key value } assetSelection { path } } } } }"""
+
+
+def test_a_ui_launched_filing_reaches_the_marts_by_automation(ui: UI) -> None:
+    withheld = ui.withheld
+    assert not _quarter_in_marts(ui, withheld), "the withheld quarter is in the marts already"
+    page = ui.page
+    ui.open(
+        f"/assets/xbrl/facts?view=partitions&partition={withheld['accession_number']}",
+        expect="Missing",
+    )
+    page.get_by_role("button", name="Materialize…").click()
+    # xbrl/facts and xbrl/line_items are one step: the UI asks to confirm both.
+    page.get_by_role("button", name="Confirm").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("1 partition").wait_for(timeout=10_000)
+    page.get_by_role("button", name="Launch 1 run").click()
+    deadline = time.monotonic() + AUTOMATION_WAIT_S
+    while not _quarter_in_marts(ui, withheld):
+        assert time.monotonic() < deadline, (
+            f"{withheld['accession_number']}'s quarter not in the marts {AUTOMATION_WAIT_S} s "
+            "after the UI launched its partition"
+        )
+        time.sleep(2)
+    runs = graphql(ui.base, RUNS)["runsOrError"]["results"]
+    parse = [
+        r
+        for r in runs
+        if {"key": "dagster/partition", "value": withheld["accession_number"]} in r["tags"]
+    ]
+    assert [r["status"] for r in parse] == ["SUCCESS"], parse
+    assert not any(p["path"][0] in ("warehouse", "marts") for p in parse[0]["assetSelection"])
+    automated = [
+        r
+        for r in runs
+        if any(t["value"] == "warehouse_automation" for t in r["tags"])
+        and any(p["path"][0] == "marts" for p in r["assetSelection"] or [])
+    ]
+    assert automated, "no marts run launched by the warehouse_automation sensor"
+    text = ui.open("/assets/marts/company_quarters", expect="Latest materialization")
+    assert "company_quarters" in text
+
+
+def test_the_freshness_checks_show_their_state_in_the_ui(ui: UI) -> None:
+    try:
+        from assets.freshness import LOADED_CHECK, OVERDUE_CHECK
+    except ImportError:
+        pytest.skip("no freshness checks in this tree yet (assets/freshness.py, issue 11 item 2)")
+    # Stale while a catalogued filing is not in the marts, fresh once it is.
+    expected = "Succeeded" if _quarter_in_marts(ui, ui.withheld) else "Failed"
+    deadline = time.monotonic() + 60
+    while True:
+        text = ui.open("/assets/marts/company_quarters?view=checks", expect=OVERDUE_CHECK)
+        state = re.search(rf"{LOADED_CHECK}\n({'|'.join(CHECK_STATES)})\n", text)
+        if state and state[1] not in ("In Progress", "Not evaluated"):
+            break
+        assert time.monotonic() < deadline, f"{LOADED_CHECK} still {state and state[1]}"
+        time.sleep(3)
+    assert state[1] == expected, f"{LOADED_CHECK}: {state[1]}, expected {expected}"
+    ui.page.screenshot(path=str(ui.data / "freshness.png"))
