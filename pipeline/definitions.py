@@ -20,6 +20,7 @@ from pipeline.warehouse.resource import DuckDBWarehouse
 MAIN_JOB = "edgar_to_marts"
 SYNC_JOB = "sync_filings"
 BUILD_JOB = "parse_and_load"
+BACKFILL_JOB = "backfill_filings"
 
 
 def build_definitions(settings: Settings | None = None) -> Definitions:
@@ -49,9 +50,19 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
             "(what `edgar-pipeline run` does after sync_filings, without asking EDGAR again)."
         ),
     )
+    # A backfill of this job lists only the per-filing assets, each with its partitions;
+    # one of edgar_to_marts lists the unpartitioned ones too, as "No partitions available".
+    backfill_job = define_asset_job(
+        BACKFILL_JOB,
+        selection=AssetSelection.groups("xbrl"),
+        description=(
+            "Parse (or, as a backfill, re-parse) a range of filings. The warehouse, marts and "
+            "chart are not partitioned: automation rebuilds them once, after the range."
+        ),
+    )
     return Definitions(
         assets=assets,
-        jobs=[main_job, sync_job, build_job],
+        jobs=[main_job, sync_job, build_job, backfill_job],
         schedules=[build_quarterly_schedule(MAIN_JOB, SYNC_JOB)],
         sensors=[
             build_new_filings_sensor(MAIN_JOB),

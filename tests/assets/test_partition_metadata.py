@@ -163,3 +163,15 @@ def test_parquet_assets_show_duckdb_type_names(built: Built, tracked_rows) -> No
     assert {c.name: c.type for c in columns} == described
     assert all(c.description for c in columns)
     assert not any("128" in c.type or c.type.islower() for c in columns)
+
+
+def test_the_backfill_job_holds_exactly_the_filing_partitioned_assets(tmp_path: Path) -> None:
+    """Its backfill preview lists each asset with its partitions, none 'No partitions'."""
+    from pipeline.definitions import BACKFILL_JOB
+
+    defs = build_definitions(make_settings(tmp_path))
+    graph = defs.resolve_asset_graph()
+    partitioned = {k for k in graph.get_all_asset_keys() if graph.get(k).partitions_def}
+    assert {graph.get(k).partitions_def for k in partitioned} == {FILINGS}
+    selected = defs.resolve_job_def(BACKFILL_JOB).asset_layer.selected_asset_keys
+    assert selected == partitioned == {FACTS, LINE_ITEMS}
