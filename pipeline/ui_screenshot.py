@@ -70,7 +70,10 @@ def wait_for_ui(base: str, timeout_s: float = UI_START_S) -> None:
 
 def expand_asset_graph(page) -> None:
     """Expand every collapsed group of the asset graph; the UI remembers it, and a reload
-    lays the graph out again fitted to the window."""
+    lays the graph out again fitted to the window. Waits (60 s at most) for the graph first."""
+    page.locator("[aria-label='unfold_more'], [data-testid^='asset-node']").first.wait_for(
+        timeout=60_000
+    )
     for _ in range(12):
         collapsed = page.locator("[aria-label='unfold_more']")
         if not collapsed.count():
