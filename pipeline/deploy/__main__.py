@@ -1,7 +1,9 @@
 """``python -m pipeline.deploy``: the production profile's commands.
 
-``worker`` starts a Celery worker that runs the pipeline's steps; ``run`` is a distributed
-``edgar-pipeline run`` (sync, parallel parse runs, one load). Both need
+``instance`` prepares the production instance under the data folder and prints its
+``DAGSTER_HOME`` (for the webserver, daemon and code server); ``worker`` starts a Celery
+worker that runs the pipeline's steps; ``run`` is a distributed ``edgar-pipeline run`` (sync,
+parallel parse runs, one load). All need
 ``EDGAR_DAGSTER_PROFILE=production`` (PostgreSQL, ``DAGSTER_PG_*``) and ``EDGAR_CELERY_BROKER``;
 a bad or missing setting is one line and exit code 2, before anything starts.
 """
@@ -70,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``python -m pipeline.deploy`` command line."""
     parser = argparse.ArgumentParser(prog="python -m pipeline.deploy")
     sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("instance", help="prepare the production instance; print its DAGSTER_HOME")
     worker = sub.add_parser("worker", help="start a Celery worker for the pipeline's steps")
     worker.add_argument("--name", default="edgar", help="worker name (letters, digits, _ and -)")
     worker.add_argument(
@@ -98,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"python -m pipeline.deploy: cannot prepare the data folder: {exc}", file=sys.stderr)
         return 2
+    if args.command == "instance":
+        print(settings.dagster_home)
+        return 0
     if args.command == "worker":
         return cmd_worker(args)
     return cmd_run(args, settings)
