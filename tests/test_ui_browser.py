@@ -1,7 +1,8 @@
 """The Dagster UI in a real browser (headless Chromium via Playwright), on a real
 ``edgar-pipeline dev`` whose warehouse was built without the newest AMZN filing: the asset
 graph, a partition's own metadata, a UI-launched materialization of that one filing reaching
-the marts by automation, and the freshness checks' state.
+the marts by automation, the freshness checks' state, and the backfill preview of the
+``backfill_filings`` job.
 
 Needs Chromium (``apt-get install chromium``) and Playwright (the ``docs`` extra); skipped,
 saying which is missing, without them.
@@ -166,3 +167,22 @@ def test_the_freshness_checks_show_their_state_in_the_ui(ui: UI) -> None:
         time.sleep(3)
     assert state[1] == expected, f"{LOADED_CHECK}: {state[1]}, expected {expected}"
     ui.page.screenshot(path=str(ui.data / "freshness.png"))
+
+
+def test_the_backfill_preview_of_backfill_filings_lists_every_partition(ui: UI) -> None:
+    page = ui.page
+    ui.open("/locations/edgar_warehouse/jobs/backfill_filings", expect="Materialize all")
+    page.get_by_role("button", name="Materialize all").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("button", name="All", exact=True).click()
+    dialog.get_by_text("Preview", exact=True).click()
+    preview = page.get_by_role("dialog").filter(has_text="Backfill preview")
+    preview.get_by_text("Partitions to launch").wait_for(timeout=10_000)
+    page.wait_for_timeout(1000)  # the rows load after the header
+    text = preview.inner_text()
+    assert "No partitions available to materialize" not in text
+    for asset in ("xbrl / facts", "xbrl / line_items"):
+        assert asset in text
+    assert text.count(f"{len(ui.rows)} partitions") == 2, text
+    preview.get_by_role("button", name="OK").click()
+    page.get_by_role("button", name="Cancel").click()
