@@ -68,3 +68,9 @@ def build_production_definitions() -> Definitions:
 
 
 defs = build_production_definitions()
+
+
+def production_job(name: str):
+    """Job ``name`` of :data:`defs`: what a worker rebuilds a step's job from
+    (``dagster.build_reconstructable_job`` points here)."""
+    return defs.resolve_job_def(name)

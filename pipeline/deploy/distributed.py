@@ -20,12 +20,11 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
-from dagster import DagsterInstance, execute_job
-from dagster._core.definitions.reconstruct import ReconstructableRepository
+from dagster import DagsterInstance, build_reconstructable_job, execute_job
 
 from pipeline.automation.partition_ranges import partition_range_tags
 from pipeline.automation.pending import covering_range, pending_partitions
-from pipeline.config import REPO_ROOT, Settings
+from pipeline.config import Settings
 from pipeline.dead_runs import owner_tags, reap_dead_runs
 from pipeline.definitions import SYNC_JOB
 from pipeline.deploy.definitions import LOAD_JOB, PARSE_JOB
@@ -63,8 +62,9 @@ def split_range(keys: Sequence[str], first: str, last: str, chunks: int) -> list
 
 
 def _job(name: str):
-    repo = ReconstructableRepository.for_module(CODE_LOCATION, "defs", str(REPO_ROOT))
-    return repo.get_reconstructable_job(name)
+    """Job ``name``, reconstructable by module and function (the Celery executor sends it
+    to the workers by that pointer)."""
+    return build_reconstructable_job(CODE_LOCATION, "production_job", reconstructable_args=(name,))
 
 
 def run_job(name: str, tags: dict[str, str] | None = None) -> RunOutcome:
