@@ -18,9 +18,12 @@ WAREHOUSE_DATABASE = "warehouse"
 
 
 def format_cell(value: object) -> str:
-    """A value as shown in a markdown cell: exact decimals with thousands separators."""
+    """A value as shown in a markdown cell: exact integers and decimals with thousands
+    separators (years and other small integers stay as they are)."""
     if value is None:
         return ""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10_000:
+        return f"{value:,}"
     if isinstance(value, Decimal):
         return f"{value.normalize():,f}" if value == value.to_integral() else f"{value:,}"
     return str(value).replace("|", "\\|").replace("\n", " ")
