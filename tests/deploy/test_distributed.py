@@ -41,8 +41,10 @@ pytest.importorskip(
 pytest.importorskip("dagster_postgres", reason="pip install -e '.[deploy]'")
 
 RUN_TIMEOUT_S = 240
-VISIBILITY_S = 15  # a lost worker's step is delivered again after this (every step is shorter)
-SLOW_S = 8  # how long the stand-in holds the filing whose download step the test interrupts
+# A lost worker's step is delivered again after this; every step must be shorter, or a
+# step still running is delivered twice (the slow download step takes SLOW_S plus a few s).
+VISIBILITY_S = 30
+SLOW_S = 5  # how long the stand-in holds the filing whose download step the test interrupts
 WORKERS = ("w1", "w2")
 # Columns that depend on where and when a load ran, not on the filings.
 VOLATILE = {"loaded_at"}
