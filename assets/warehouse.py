@@ -108,13 +108,18 @@ QUARTERS_VS_YEAR = f"""
     WHERE quarters = 4 AND fy IS NOT NULL AND abs(q_sum - fy) > {ONE_MILLION}
 """
 
-# every pair of TTM methods available at a quarter end gives the same value, to the dollar
-TTM_DISAGREEMENTS = """
-    SELECT t.ticker, t.line_item, t.fiscal_label, t.period_end, c.method, c.value,
-        c.source_accessions, c.notes
+# The TTM methods available at a quarter end agree within the rounding of their inputs:
+# filings report in millions, and a method adds up to four rounded figures, so two methods
+# may differ by a few dollars' worth of millions without either being wrong. A larger
+# spread is a wrong number (a mis-tagged period, a conflict) and blocks the build;
+# core.ttm.methods_agree and methods_spread show every difference, however small.
+TTM_TOLERANCE = 2 * ONE_MILLION
+TTM_DISAGREEMENTS = f"""
+    SELECT t.ticker, t.line_item, t.fiscal_label, t.period_end, t.methods_spread, c.method,
+        c.value, c.source_accessions, c.notes
     FROM core.ttm AS t
     JOIN core.ttm_candidates AS c USING (ticker, line_item, fiscal_year, fiscal_quarter)
-    WHERE NOT t.methods_agree
+    WHERE t.methods_spread > {TTM_TOLERANCE}
     ORDER BY ALL
 """
 
@@ -146,8 +151,9 @@ BLOCKING = [
     BlockingCheck(
         "ttm_methods_agree",
         TTM_CORE_KEY,
-        "Where two or more TTM methods are available, they give the same value. "
-        "Blocking: a failure keeps the previous snapshot served.",
+        "Where two or more TTM methods are available, they give the same value within "
+        "$2M (the rounding of figures reported in millions; core.ttm.methods_spread shows "
+        "any difference). Blocking: a failure keeps the previous snapshot served.",
         TTM_DISAGREEMENTS,
     ),
 ]

@@ -1,7 +1,8 @@
 """Sensor: watch EDGAR's indexes and bring new 10-K and 10-Q filings in.
 
 Each tick reads EDGAR's daily indexes since the last tick (:mod:`pipeline.edgar.daily_index`:
-a request or two for all companies together) and the submissions indexes of one batch of
+about three requests for all companies together: the quarter's listing, yesterday's and
+today's index) and the submissions indexes of one batch of
 tracked companies (``EDGAR_SENSOR_BATCH``, default 10: about 1 s of requests at SEC's 10/s),
 round-robin; it registers each filing newer than the cursor as a partition, and requests
 one run of the main job for the new filings. The daily index finds every company's
@@ -58,6 +59,9 @@ from pipeline.resources import PipelineSettings
 
 SENSOR_NAME = "new_filings_sensor"
 INTERVAL_S = 300  # one tick per 5 minutes: 500 companies in batches of 50 = a pass in 50 min
+# A tick reads at most a week of daily indexes (after the sensor was off longer, the
+# batches' pass over every company's own index finds what is older), so it stays short.
+MAX_DAILY_DAYS = 7
 TICK_BUDGET_S = 30.0  # no new index read starts after this; Dagster times a tick out at 60 s
 CURSOR_VERSION = 2
 # What one company's failed read raises: a refused or malformed index, HTTP errors after the
@@ -122,15 +126,18 @@ def new_filings(
     cursor: Mapping[str, str],
     known: Iterable[str],
 ) -> tuple[list[tuple[str, FilingRef]], dict[str, str]]:
-    """Filings newer than the cursor and not yet known, each accession once, oldest first;
-    and the next cursor (company -> ``"<filing date>|<accession>"`` of the newest seen)."""
+    """Filings filed on or after the cursor's date and not yet known, each accession once,
+    oldest first; and the next cursor (company -> ``"<filing date>|<accession>"`` of the
+    newest seen). The date, not the accession, orders filings: an accession's prefix names
+    the filer agent, so a later filing of the same day may sort before the one seen."""
     known = set(known)
     found: dict[str, tuple[str, FilingRef]] = {}
     next_cursor = dict(cursor)
     for company, refs in refs_by_company.items():
         seen = cursor.get(company, "")
+        since = seen.split("|", 1)[0]
         for ref in refs:
-            if _order(ref) > seen and ref.accession_number not in known:
+            if ref.filing_date.isoformat() >= since and ref.accession_number not in known:
                 found.setdefault(ref.accession_number, (company, ref))
         if refs:
             next_cursor[company] = max([seen, *(_order(r) for r in refs)])
@@ -261,7 +268,7 @@ def read_daily(
     read whole is left to its batch, which finds its older filings too)."""
     today = today or utc_today()
     start = date.fromisoformat(cursor.daily_from) if cursor.daily_from else today
-    start = min(start, today - timedelta(days=1))
+    start = max(min(start, today - timedelta(days=1)), today - timedelta(days=MAX_DAILY_DAYS))
     try:
         found = scan(
             start,

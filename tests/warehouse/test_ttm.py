@@ -97,11 +97,12 @@ def test_values_are_exact_integers(con) -> None:
     assert str(df["value"].dtype) == "int64"
 
 
-def _doctored(tmp_path: Path) -> DuckDBWarehouse:
-    """The fixture with AM-24-Q1 reporting twelve months to 2024-03-31 of 511, not 510."""
+def _doctored(tmp_path: Path, reported: int = 515 * M) -> DuckDBWarehouse:
+    """The fixture with AM-24-Q1 reporting twelve months to 2024-03-31 of ``reported``,
+    against 510 by the other two methods."""
     filings = base_filings()
     (q1,) = [f for f in filings if f.accession == "AM-24-Q1"]
-    q1.values.append(("revenue", "2023-04-01", "2024-03-31", 511 * M))
+    q1.values.append(("revenue", "2023-04-01", "2024-03-31", reported))
     paths = write_fixture(tmp_path / "parquet", filings)
     return DuckDBWarehouse(
         path=str(tmp_path / "warehouse.duckdb"),
@@ -129,14 +130,30 @@ def test_the_check_fails_with_the_disagreeing_rows(tmp_path: Path) -> None:
     assert not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR
     assert evaluation.metadata["failing_rows"].value == 3  # the three candidates
     table = evaluation.metadata["rows"].value
-    assert "FY2024Q1" in table and "511000000" in table and "510000000" in table
+    assert "FY2024Q1" in table and "515,000,000" in table and "510,000,000" in table
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         r = one(con, TTM, ["AMZN", "revenue", "FY2024Q1"])
-    assert (r["value"], r["method"], r["methods_agree"]) == (511 * M, "reported_ttm", False)
+    assert (r["value"], r["method"], r["methods_agree"]) == (515 * M, "reported_ttm", False)
+    assert r["methods_spread"] == 5 * M
     assert r["notes"] == (
-        "twelve months as reported; methods disagree: reported_ttm 511,000,000, "
+        "twelve months as reported; methods disagree: reported_ttm 515,000,000, "
         "sum_of_quarters 510,000,000, fy_plus_ytd 510,000,000"
     )
+
+
+def test_a_rounding_difference_is_shown_but_does_not_block(tmp_path: Path) -> None:
+    warehouse = _doctored(tmp_path, reported=511 * M)  # $1M: the rounding of millions
+    with DagsterInstance.ephemeral() as instance:
+        result = materialize(
+            [warehouse_tables], resources={"warehouse": warehouse}, instance=instance
+        )
+    (evaluation,) = [
+        e for e in result.get_asset_check_evaluations() if e.check_name == "ttm_methods_agree"
+    ]
+    assert result.success and evaluation.passed
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        r = one(con, TTM, ["AMZN", "revenue", "FY2024Q1"])
+    assert (r["methods_agree"], r["methods_spread"]) == (False, 1 * M)
 
 
 # ---- the real filings ---------------------------------------------------------------

@@ -80,7 +80,8 @@ WITH grouped AS (
         ticker, line_item, fiscal_year, fiscal_quarter,
         arg_min(c, preference) AS chosen,
         list(method ORDER BY preference) AS methods_available,
-        CASE WHEN count(*) > 1 THEN min(value) = max(value) END AS methods_agree,
+        CASE WHEN count(DISTINCT method) > 1 THEN min(value) = max(value) END AS methods_agree,
+        CASE WHEN count(DISTINCT method) > 1 THEN max(value) - min(value) END AS methods_spread,
         string_agg(method || ' ' || format('{:,}', value), ', ' ORDER BY preference)
             AS all_values
     FROM core.ttm_candidates AS c
@@ -91,6 +92,7 @@ SELECT
     cal.calendar_year, cal.calendar_quarter, cal.calendar_label,
     g.chosen.period_start AS period_start, g.chosen.period_end AS period_end,
     g.chosen.value AS value, g.chosen.method AS method, g.methods_available, g.methods_agree,
+    g.methods_spread,
     g.chosen.source_accessions AS source_accessions,
     g.chosen.latest_filing_date AS latest_filing_date,
     g.chosen.notes
@@ -108,4 +110,6 @@ COMMENT ON COLUMN core.ttm.method IS
 COMMENT ON COLUMN core.ttm.methods_available IS 'Every method that gave a value, most preferred first';
 COMMENT ON COLUMN core.ttm.methods_agree IS
     'Whether every available method gives the same value (NULL when only one is available)';
+COMMENT ON COLUMN core.ttm.methods_spread IS
+    'Largest minus smallest value of the available methods, USD (NULL when only one is available)';
 COMMENT ON COLUMN core.ttm.notes IS 'The inputs of the chosen method; every value when methods disagree';
