@@ -365,9 +365,10 @@ class Settings:
 
     @property
     def compare_pair(self) -> tuple[str, ...]:
-        """The pair of ``marts.pair_comparison``: the first two of EDGAR_COMPARE, else of
-        EDGAR_COMPANIES (one company when only one is tracked)."""
-        return (self.compare or self.companies)[:2]
+        """Where the pair of ``marts.pair_comparison`` comes from: EDGAR_COMPARE, else
+        EDGAR_COMPANIES; the marts take its first two distinct companies (a ticker and its
+        CIK are one), one when only one is tracked."""
+        return self.compare or self.companies
 
     def _forms(self) -> tuple[str, ...]:
         forms = [form.strip().upper() for form in self.forms]

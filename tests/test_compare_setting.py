@@ -7,11 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from pipeline.config import ConfigError, Settings
 from pipeline.resources import PipelineSettings
-from pipeline.warehouse.marts import CompareSet
+from pipeline.warehouse.marts import CompareSet, compare_rows
 from pipeline.warehouse.resource import DuckDBWarehouse
 
 REPO = Path(__file__).resolve().parents[1]
@@ -23,8 +24,8 @@ def settings(tmp_path: Path, **env: str) -> Settings:
 
 def test_unset_compares_every_company_and_pairs_the_first_two(tmp_path: Path) -> None:
     s = settings(tmp_path, EDGAR_COMPANIES="NFLX,AMZN,WMT")
-    assert s.compare is None and s.compare_pair == ("NFLX", "AMZN")
-    assert CompareSet.from_settings(s) == CompareSet(None, ("NFLX", "AMZN"))
+    assert s.compare is None and s.compare_pair == ("NFLX", "AMZN", "WMT")  # first two win
+    assert CompareSet.from_settings(s) == CompareSet(None, ("NFLX", "AMZN", "WMT"))
     assert settings(tmp_path, EDGAR_COMPANIES="NFLX").compare_pair == ("NFLX",)
     assert settings(tmp_path, EDGAR_COMPARE="  ").compare is None  # blank: the default
 
@@ -71,3 +72,20 @@ def test_the_cli_refuses_a_bad_value_with_exit_2(tmp_path: Path) -> None:
     assert done.returncode == 2, done.stderr
     assert "EDGAR_COMPARE: company '../x' is not a ticker" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_ticker_and_its_cik_are_one_member_of_the_set_and_the_pair() -> None:
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA core; CREATE SCHEMA raw")
+    con.execute(
+        "CREATE TABLE core.financials AS SELECT * FROM (VALUES ('AMZN'), ('WMT')) t(ticker)"
+    )
+    con.execute(
+        "CREATE TABLE raw.filings AS SELECT * FROM "
+        "(VALUES ('0001018724', 'AMZN'), ('0000104169', 'WMT')) t(cik, ticker)"
+    )
+    named = ("AMZN", "1018724", "WMT")
+    for members in (None, named):
+        rows = compare_rows(con, CompareSet(members, named))
+        in_set = [(r[3], r[5]) for r in rows if r[4]]
+        assert in_set == [("AMZN", "a"), ("WMT", "b")], members

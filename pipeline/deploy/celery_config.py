@@ -33,7 +33,7 @@ _CONNECT_TIMEOUT_S = 10  # every connection to Redis, and every read from it, is
 
 def mask_url(url: str) -> str:
     """``url`` with its password (if any) replaced by ``***``, for messages."""
-    return re.sub(r"(://[^:@/]*:)[^@/]*@", r"\1***@", url)
+    return re.sub(r"(://[^:@/]*:)\S*@", r"\1***@", url)  # up to the last '@'
 
 
 @dataclass(frozen=True)

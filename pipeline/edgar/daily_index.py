@@ -63,7 +63,7 @@ class DailyScan:
     """What a scan of the daily indexes found."""
 
     filings: list[IndexedFiling] = field(default_factory=list)
-    refused: dict[str, str] = field(default_factory=dict)  # CIK -> why (a row failed a check)
+    refused: dict[str, tuple[date, str]] = field(default_factory=dict)  # CIK -> (day, why)
     days_read: list[date] = field(default_factory=list)  # fetched from EDGAR
     days_cached: list[date] = field(default_factory=list)  # final days read from the cache
     requests: int = 0  # GETs made (listings and days)
@@ -195,12 +195,12 @@ class DailyIndexCache:
     def _read(self, name: str) -> dict | None:
         try:
             data = json.loads(self._path(name).read_text(encoding="utf-8"))
+            if data.get("version") != CACHE_VERSION or not set(self.forms) <= set(data["forms"]):
+                return None
         except FileNotFoundError:
             return None
-        except ValueError as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             log.warning("%s: unreadable, read again from EDGAR: %s", self._path(name), exc)
-            return None
-        if data.get("version") != CACHE_VERSION or not set(self.forms) <= set(data["forms"]):
             return None
         return data
 
@@ -211,7 +211,11 @@ class DailyIndexCache:
 
     def listing(self, year: int, quarter: int) -> list[date] | None:
         data = self._read(f"{year}-QTR{quarter}.json")
-        return None if data is None else [date.fromisoformat(d) for d in data["days"]]
+        try:
+            return None if data is None else [date.fromisoformat(d) for d in data["days"]]
+        except (ValueError, KeyError, TypeError) as exc:
+            log.warning("daily-index cache %s-QTR%s: unreadable: %s", year, quarter, exc)
+            return None
 
     def save_listing(self, year: int, quarter: int, days: list[date]) -> None:
         self._write(f"{year}-QTR{quarter}.json", {"days": days})
@@ -221,18 +225,23 @@ class DailyIndexCache:
         if data is None:
             return None
         wanted = set(self.forms)
-        rows = [
-            IndexedFiling(
-                r["cik"],
-                r["form"],
-                date.fromisoformat(r["filing_date"]),
-                r["accession_number"],
-                day,
-            )
-            for r in data["rows"]
-            if r["form"] in wanted
-        ]
-        return rows, dict(data["refused"])
+        try:
+            rows = [
+                IndexedFiling(
+                    check_cik(r["cik"]),
+                    check_form(r["form"]),
+                    date.fromisoformat(r["filing_date"]),
+                    check_accession(r["accession_number"]),
+                    day,
+                )
+                for r in data["rows"]
+                if r["form"] in wanted
+            ]
+            refused = {check_cik(cik): str(why) for cik, why in data["refused"].items()}
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            log.warning("daily-index cache of %s: unreadable, read again: %s", day, exc)
+            return None
+        return rows, refused
 
     def save_day(self, day: date, rows: list[IndexedFiling], refused: dict[str, str]) -> None:
         self._write(f"{day:%Y%m%d}.json", {"rows": [asdict(r) for r in rows], "refused": refused})
@@ -297,5 +306,5 @@ def scan(
                 if is_final(day, today):
                     cache.save_day(day, rows, refused)
             result.filings += rows
-            result.refused.update(refused)
+            result.refused.update({cik: (day, why) for cik, why in refused.items()})
     return result

@@ -168,8 +168,8 @@ def plan_downloads(
             plan.ask[name] = (
                 f"{first.form} {first.accession_number} in the daily index of {first.day}{more}"
             )
-        elif cik in plan.scan.refused:
-            plan.ask[name] = f"a daily-index row was refused: {plan.scan.refused[cik][:120]}"
+        elif cik in plan.scan.refused and plan.scan.refused[cik][0] >= read_on - timedelta(1):
+            plan.ask[name] = f"a daily-index row was refused: {plan.scan.refused[cik][1][:120]}"
         elif (changed := _changed_landing(settings.landing_dir, ticker)) is not None:
             plan.ask[name] = changed[:160]
         else:

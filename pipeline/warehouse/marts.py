@@ -39,7 +39,8 @@ CompareRow = tuple[int, str, str | None, str, bool, str | None, str]
 
 @dataclass(frozen=True)
 class CompareSet:
-    """What to compare: ``members`` (None: every company in the warehouse) and the pair."""
+    """What to compare: ``members`` (None: every company in the warehouse), and the
+    companies the pair is the first two distinct of."""
 
     members: tuple[str, ...] | None = None
     pair: tuple[str, ...] = DEFAULT_COMPANIES[:2]
@@ -63,21 +64,27 @@ def compare_rows(con: duckdb.DuckDBPyConnection, compare: CompareSet) -> list[Co
     def resolve(company: str) -> str | None:
         if company in tickers:
             return company
-        return by_cik.get(company) if company.isdigit() else None
+        return by_cik.get(company.zfill(10)) if company.isdigit() else None
 
-    pair = [resolve(c) or c for c in compare.pair]
+    pair: dict[str, str] = {}  # member -> configured name: the first two distinct companies
+    for company in compare.pair:
+        if len(pair) < 2:
+            pair.setdefault(resolve(company) or company, company)
     side = {member: "ab"[i] for i, member in enumerate(pair)}
     if compare.members is None:
         chosen_by, configured = "warehouse tickers", list(tickers)
     else:
         chosen_by, configured = "EDGAR_COMPARE", list(compare.members)
     rows: list[CompareRow] = []
+    in_set: set[str] = set()
     for company in configured:
         ticker = resolve(company)
         member = ticker or company
+        if member in in_set:  # a ticker and its CIK are one company, in the set once
+            continue
+        in_set.add(member)
         rows.append((len(rows) + 1, company, ticker, member, True, side.get(member), chosen_by))
-    in_set = {r[3] for r in rows}
-    for company, member in zip(compare.pair, pair, strict=True):
+    for member, company in pair.items():
         if member not in in_set:  # a tracked pair company with no data yet
             rows.append(
                 (len(rows) + 1, company, resolve(company), member, False, side[member], chosen_by)

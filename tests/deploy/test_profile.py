@@ -107,6 +107,9 @@ def test_bad_celery_settings_are_one_line(env: dict[str, str], message: str):
 def test_mask_url():
     assert mask_url("redis://:s3cret@host:6379/0") == "redis://:***@host:6379/0"
     assert mask_url("redis://host:6379/0") == "redis://host:6379/0"
+    # a password holding '@' or '/' is masked whole
+    assert mask_url("redis://:p@ss@host:6379/0") == "redis://:***@host:6379/0"
+    assert mask_url("redis://u:a/b@host/0") == "redis://u:***@host/0"
 
 
 def _run(args: list[str], env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess:

@@ -8,7 +8,8 @@ submissions indexes each run read.
 from __future__ import annotations
 
 import argparse
-from datetime import date
+import json
+from datetime import date, timedelta
 
 import pytest
 
@@ -201,3 +202,28 @@ def test_final_days_are_kept_and_not_read_again(standin, corpus_rows, tmp_path):
     if is_final(start, today):
         assert again.days_read == [] and again.days_cached == [start]
         assert again.filings == first.filings
+
+
+def test_a_damaged_kept_day_is_read_again(standin, corpus_rows, tmp_path):
+    from pipeline.edgar.connection import edgar_connection
+
+    settings = make_settings(tmp_path)
+    day = max(date.fromisoformat(r["filing_date"]) for r in corpus_rows)
+    today = day + timedelta(days=30)  # every day of the scan is final: kept after one read
+    with edgar_connection(settings) as conn:
+
+        def again():
+            return scan(
+                day,
+                user_agent=conn.user_agent,
+                forms=settings.forms,
+                state_dir=tmp_path / "state",
+                today=today,
+            )
+
+        first = again()
+        kept = tmp_path / "state" / "daily-index" / f"{day:%Y%m%d}.json"
+        wrong_shape = {**json.loads(kept.read_text()), "rows": 5}
+        for damage in (json.dumps(wrong_shape), "[1, 2]", "{"):
+            kept.write_text(damage)
+            assert again().filings == first.filings  # read again from EDGAR, no crash
