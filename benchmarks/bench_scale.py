@@ -3,8 +3,8 @@
 Run: ``.venv/bin/python benchmarks/bench_scale.py [--sizes 10 100 1000] [--repeats 1]
 [--out FILE]`` (corpus: env EDGAR_CORPUS, default <repo>/../shared/edgar; scratch data in a
 temporary folder, removed at the end unless ``--keep`` or a measurement failed). The default
-takes about 25 minutes on 2 cores, 23 of them at 1,000 filings: every run there makes ~550
-requests or more at SEC's 10/s (the report says where the time goes). ``--repeats 3`` gives
+takes about 10 minutes on 2 cores, 8 of them at 1,000 filings, mostly the full run's ~2,100
+requests at SEC's 10/s (the report says where the time goes). ``--repeats 3`` gives
 medians of three for the new-filing and nothing-new rows.
 
 Per size N, a synthetic universe (``_scale_universe``): the corpus's real documents re-keyed
