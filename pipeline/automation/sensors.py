@@ -8,7 +8,9 @@ round-robin; it registers each filing newer than the cursor as a partition, and 
 one run of the main job for the new filings. The daily index finds every company's
 filings once SEC's nightly update has listed them; the batches find same-day filings
 sooner (a full pass over N companies takes ceil(N / batch) ticks) and read each company's
-whole index once before its daily-index rows are trusted. While the daily index cannot be
+whole index once before its daily-index rows are trusted. A tick whose daily index lists
+new filings requests their run at once and leaves its batch for the next tick (the run
+starts a batch's worth of requests sooner). While the daily index cannot be
 read (named in the tick's log), the batches alone find new filings. Each tick stays far
 inside Dagster's 60 s sensor timeout (reads stop starting after :data:`TICK_BUDGET_S`).
 
@@ -302,6 +304,7 @@ class Tick:
 def evaluate(settings: Settings, cursor_text: str | None, known: Iterable[str]) -> Tick:
     """One tick: resolve the companies, read the daily indexes and a batch of companies'
     indexes, find the new filings."""
+    known = set(known)
     with edgar_connection(settings) as conn:
         companies, cik_of, unresolved = resolve_companies(
             settings.companies, conn, settings.data_dir / "state"
@@ -309,10 +312,13 @@ def evaluate(settings: Settings, cursor_text: str | None, known: Iterable[str]) 
         cursor = SensorCursor.loads(cursor_text, cik_of)
         ciks = [c.cik for c in companies]
         daily = read_daily(cursor, conn, settings)
-        planned, position = plan_batch(ciks, cursor, settings.sensor_batch_size)
+        refs = {cik: refs for cik, refs in daily.refs.items() if cik in set(ciks)}
+        if new_filings(refs, cursor.seen, known)[0]:  # request them now; the batch waits a tick
+            planned, position = [], cursor.position
+        else:
+            planned, position = plan_batch(ciks, cursor, settings.sensor_batch_size)
         batch = read_batch(planned, conn, settings)
     names = {c.cik: c.name for c in companies}
-    refs = {cik: refs for cik, refs in daily.refs.items() if cik in names}
     for cik, listed in batch.refs.items():
         refs[cik] = [*listed, *refs.get(cik, [])]
     found, seen = new_filings(refs, cursor.seen, known)

@@ -171,7 +171,10 @@ def test_a_cik_alias_is_one_company_and_each_new_accession_is_requested_once(
     second = tick(world, settings, first.cursor)
     assert run_keys(second) == [new["accession_number"]]
     assert requested(second) == [new["accession_number"]]
-    assert index_reads(world.server, cik) == 2
+    assert index_reads(world.server, cik) == 1  # found in the daily index: the batch waits
+    third = tick(world, settings, second.cursor)
+    assert not third.run_requests
+    assert index_reads(world.server, cik) == 2  # one read per tick for the alias and ticker
 
 
 def test_a_first_tick_with_an_alias_requests_every_filing_once(hold_back, corpus_rows, tmp_path):
@@ -299,14 +302,17 @@ def test_the_daily_index_finds_a_new_filing_outside_the_batch_on_the_next_tick(
 
     world.server.publish(new["accession_number"])
     before = [index_reads(world.server, ciks[t]) for t in order]
-    third = tick(world, settings, second.cursor)  # the batch is AMZN and WMT
+    third = tick(world, settings, second.cursor)  # its batch would be AMZN and WMT
     assert run_keys(third) == [new["accession_number"]]
     assert requested(third) == [new["accession_number"]]
     after = [index_reads(world.server, ciks[t]) for t in order]
-    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1, 0]  # not NFLX's index
+    assert [a - b for a, b in zip(after, before, strict=True)] == [0, 0, 0]  # the batch waits
+    assert position(third) == position(second)
     assert seen(third)[ciks["NFLX"]] == f"{new['filing_date']}|{new['accession_number']}"
-    fourth = tick(world, settings, third.cursor)  # its batch now: nothing new, nothing twice
+    fourth = tick(world, settings, third.cursor)  # the batch now: nothing new, nothing twice
     assert not fourth.run_requests
+    final = [index_reads(world.server, ciks[t]) for t in order]
+    assert [a - b for a, b in zip(final, after, strict=True)] == [1, 1, 0]
 
 
 def test_a_company_that_failed_is_read_first_on_the_next_tick(hold_back, corpus_rows, tmp_path):
