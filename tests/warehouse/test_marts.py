@@ -312,3 +312,17 @@ def test_the_chart_asset_draws_the_compare_set(loaded: Loaded, tmp_path: Path) -
         "2025-03-14",
     )
     assert Path(meta["path"]).stat().st_size > 20_000
+    assert meta["redrawn"] is True
+
+    # the same snapshot served again (a run with nothing new): the chart is not redrawn
+    drawn = Path(meta["path"]).stat().st_mtime_ns
+    again = materialize([ttm_race_chart], resources={"settings": settings, "warehouse": warehouse})
+    (event,) = again.get_asset_materialization_events()
+    assert event.materialization.metadata["redrawn"].value is False
+    assert Path(meta["path"]).stat().st_mtime_ns == drawn
+    # drawn from another snapshot (or by other chart code): drawn again
+    stamp = Path(meta["path"]).with_name(Path(meta["path"]).name + ".source")
+    stamp.write_text("20261201T000000000000Z-1.duckdb 0123456789abcdef")
+    third = materialize([ttm_race_chart], resources={"settings": settings, "warehouse": warehouse})
+    (event,) = third.get_asset_materialization_events()
+    assert event.materialization.metadata["redrawn"].value is True
