@@ -137,7 +137,7 @@ def test_each_blocking_check_fails_on_rows(tmp_path: Path) -> None:
             "WHERE ticker = 'AMZN' AND fiscal_period = 'FY' LIMIT 1"
         )
         con.execute("INSERT INTO raw.line_items SELECT * FROM raw.line_items LIMIT 1")
-        con.execute("UPDATE core.ttm SET methods_agree = false WHERE methods_agree")
+        con.execute("UPDATE core.ttm SET methods_spread = 5000000 WHERE methods_agree")
         failing = {c.name for c in BLOCKING if _fails(c, con)}
     assert failing >= {"financials_unique_keys", "line_items_unique_keys", "ttm_methods_agree"}
 
