@@ -5,9 +5,9 @@ recorded when they landed: nothing is re-hashed, so a file changed since keeps i
 landing-time sha256 here and the parse step notices); filings whose latest download
 failed come from the download state, with the submissions index's facts and the reason.
 The catalog file records the landing generation of each company folder it was built from
-(in its key-value metadata): while none changed, the download attempts failed the same
-filings and every landed file it names is still there, the next build reuses its rows
-instead of reading every manifest again.
+(in its key-value metadata): for each folder whose generation is unchanged and whose landed
+files are all still there, the next build reuses its rows instead of reading the folder's
+manifests again; download failures always come from the latest attempts.
 The parse step marks its outcomes with :func:`record_parse_outcomes`, and records what each
 filing's Parquet files were parsed from (``parsed_sha256``, ``parser_version``), so the
 next run decides "unchanged" from the catalog alone. Every write of the catalog file holds
@@ -168,27 +168,39 @@ def _as_built(row: dict) -> dict:
     }
 
 
-def _reusable(previous: LakePath, generations: str, failed: dict[str, dict]) -> list[dict] | None:
-    """The rows of the catalog at ``previous`` when a build now would give the same, else None.
+def _reusable_landed_rows(previous: LakePath, generations: str) -> dict[str, list[dict]]:
+    """Per company folder, the landed rows of the catalog at ``previous`` that a build now
+    would give the same, read from it instead of from the folder's manifests.
 
-    The same: it was built from these landing generations (nothing landed since, and no
-    landing is under way), the latest download attempts failed the same filings, and every
-    landed file it names is still there (a stat each; no manifest is read).
+    A folder's rows are reusable when the catalog was built from the same landing folder and
+    the folder's generation is unchanged (nothing landed there since, and no landing is under
+    way), and every landed file it names is still there (a stat each; no manifest is read).
+    Download failures are not taken from it: they come from the latest attempts.
     """
-    if None in json.loads(generations)["folders"].values():
-        return None
+    current = json.loads(generations)
     try:
         rows, recorded = _read(previous)
     except CatalogUnreadableError:
-        return None
-    if recorded != generations:
-        return None
-    built = [_as_built(row) for row in rows]
-    if {r["accession_number"]: r for r in built if r["status"] == STATUS_DOWNLOAD_FAILED} != failed:
-        return None
-    if not all(Path(r["path"]).is_file() for r in built if r["status"] == STATUS_LANDED):
-        return None
-    return built
+        return {}
+    if recorded is None:
+        return {}
+    before = json.loads(recorded)
+    if before.get("landing") != current["landing"]:
+        return {}
+    unchanged = {
+        folder
+        for folder, generation in current["folders"].items()
+        if generation is not None and before.get("folders", {}).get(folder) == generation
+    }
+    by_folder: dict[str, list[dict]] = {folder: [] for folder in unchanged}
+    for row in rows:
+        if row["status"] != STATUS_DOWNLOAD_FAILED and row["ticker"] in by_folder:
+            by_folder[row["ticker"]].append(_as_built(row))
+    return {
+        folder: landed
+        for folder, landed in by_folder.items()
+        if all(Path(r["path"]).is_file() for r in landed)
+    }
 
 
 def build_catalog(
@@ -201,8 +213,9 @@ def build_catalog(
 
     Aliases of one company (its ticker and its CIK) share one canonical folder and give
     its rows once. ``state_dir`` defaults to ``<data>/state/downloads``. With ``previous``
-    (the catalog file), its rows are reused when nothing they were built from changed
-    (:func:`_reusable`); otherwise every manifest is read.
+    (the catalog file), the landed rows of each company folder where nothing landed since
+    are taken from it (:func:`_reusable_landed_rows`); only the other folders' manifests
+    are read, so one new filing costs its company's manifests, not every company's.
     """
     outcomes = load_outcomes(state_dir or default_state_dir(landing_dir))
     folders: dict[str, DownloadOutcome | None] = {}
@@ -216,21 +229,20 @@ def build_catalog(
         folders.setdefault(folder, outcome)
     generations = _generations(landing_dir, folders)  # before any folder is read
     schema = CATALOG_SCHEMA.with_metadata({GENERATIONS_KEY: generations})
-    failed = {
-        row["accession_number"]: row
-        for outcome in folders.values()
-        if outcome is not None
-        for row in _failed_rows(outcome)
-    }
-    if previous is not None and (reused := _reusable(previous, generations, failed)) is not None:
-        log.info("nothing landed since the catalog was built: its %d rows reused", len(reused))
-        return pa.Table.from_pylist(reused, schema=schema)
+    reusable = _reusable_landed_rows(previous, generations) if previous is not None else {}
     rows: dict[str, dict] = {}
     for folder, outcome in folders.items():
-        for row in _landed_rows(landing_dir, folder):
+        landed = reusable.get(folder)
+        for row in landed if landed is not None else _landed_rows(landing_dir, folder):
             rows.setdefault(row["accession_number"], row)
         if outcome is not None:  # the latest attempt's failures win over an older copy
             rows.update((row["accession_number"], row) for row in _failed_rows(outcome))
+    if reusable:
+        log.info(
+            "catalog: %d company folder(s) unchanged since the last build (rows reused), %d read",
+            sum(1 for f in folders if f in reusable),
+            sum(1 for f in folders if f not in reusable),
+        )
     ordered = sorted(
         rows.values(),
         key=lambda r: (r["ticker"], r["filing_date"], r["accession_number"]),

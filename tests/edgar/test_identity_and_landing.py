@@ -276,3 +276,40 @@ def test_the_catalog_reuses_its_rows_until_a_filing_lands_or_goes(tmp_path, monk
     # A landed folder removed by hand (no download since): its row goes all the same.
     shutil.rmtree(filing_path(landing, "AMZN", "10-K", second).parent)
     assert build() == [first]
+
+
+def test_a_new_filing_reads_the_manifests_of_its_company_folder_alone(tmp_path, monkeypatch):
+    from pipeline.edgar import catalog
+    from pipeline.edgar.catalog import build_catalog, read_catalog_rows, write_catalog
+
+    landing, path = tmp_path / "data" / "landing", tmp_path / "catalog.parquet"
+    amzn, wmt, new = "0001018724-24-000008", "0000104169-24-000005", "0000104169-24-000006"
+    _land(filing_path(landing, "AMZN", "10-K", amzn).parent, amzn)
+    _land(filing_path(landing, "WMT", "10-K", wmt).parent, wmt)
+    for company in ("AMZN", "WMT"):
+        new_generation(landing, company)
+
+    def build() -> list[dict]:
+        write_catalog(build_catalog(landing, ("AMZN", "WMT"), previous=path), path)
+        return read_catalog_rows(path)
+
+    before = build()
+    _land(filing_path(landing, "WMT", "10-K", new).parent, new)
+    new_generation(landing, "WMT")
+    read = []
+    real_read_manifest = catalog.read_manifest
+    monkeypatch.setattr(
+        catalog, "read_manifest", lambda f: read.append(f.name) or real_read_manifest(f)
+    )
+    after = build()
+    assert sorted(read) == [wmt, new]  # WMT's folder only: AMZN's row is reused
+    assert [r["accession_number"] for r in after] == [new, wmt, amzn]
+    assert [r for r in after if r["ticker"] == "AMZN"] == [
+        r for r in before if r["ticker"] == "AMZN"
+    ]
+    monkeypatch.setattr(catalog, "read_manifest", real_read_manifest)
+    rebuilt = build_catalog(landing, ("AMZN", "WMT")).to_pylist()  # no previous: reads all
+    assert rebuilt == build_catalog(landing, ("AMZN", "WMT"), previous=path).to_pylist()
+    # AMZN's landed file removed by hand: its folder is read again, its row goes.
+    shutil.rmtree(filing_path(landing, "AMZN", "10-K", amzn).parent)
+    assert [r["accession_number"] for r in build()] == [new, wmt]
