@@ -176,17 +176,29 @@ CALENDAR_SCHEMA = pa.schema(
 )
 
 
-def calendar_table(fiscal_year_ends: Mapping[str, str], fiscal_years: Iterable[int]) -> pa.Table:
-    """Arrow table of every company's nominal periods for the given fiscal years."""
-    years = sorted(set(fiscal_years))
-    rows = [
-        p
-        for ticker, fye in sorted(fiscal_year_ends.items())
-        for year in years
-        for p in fiscal_periods(ticker, fye, year)
-    ]
-    columns = {name: [] for name in CALENDAR_SCHEMA.names}
-    for p in rows:
+def _periods_table(periods: Iterable[FiscalPeriod]) -> pa.Table:
+    columns: dict[str, list] = {name: [] for name in CALENDAR_SCHEMA.names}
+    for p in periods:
         for name in CALENDAR_SCHEMA.names:
             columns[name].append(getattr(p, name))
     return pa.table(columns, schema=CALENDAR_SCHEMA)
+
+
+def calendar_table(fiscal_year_ends: Mapping[str, str], fiscal_years: Iterable[int]) -> pa.Table:
+    """Arrow table of every company's nominal periods for the given fiscal years.
+
+    The periods depend on the fiscal year end alone: they are computed once per distinct
+    fiscal year end (a handful, however many companies) and repeated under each ticker.
+    """
+    years = sorted(set(fiscal_years))
+    templates: dict[str, pa.Table] = {}
+    parts = []
+    ticker_field = CALENDAR_SCHEMA.field("ticker")
+    for ticker, fye in sorted(fiscal_year_ends.items()):
+        key = str(FiscalYearEnd.parse(fye) if isinstance(fye, str) else fye)
+        if key not in templates:
+            templates[key] = _periods_table(p for y in years for p in fiscal_periods("", key, y))
+        template = templates[key]
+        tickers = pa.array([ticker] * template.num_rows, pa.string())
+        parts.append(template.set_column(0, ticker_field, tickers))
+    return pa.concat_tables(parts) if parts else CALENDAR_SCHEMA.empty_table()

@@ -14,7 +14,7 @@ from pipeline.periods import (
     calendar_table,
 )
 from pipeline.warehouse.raw import StepHook, _noop
-from pipeline.warehouse.sql import CORE, run_sql_file
+from pipeline.warehouse.sql import CORE, CORE_GLOBAL, run_sql_file
 
 
 def fiscal_year_ends(
@@ -77,10 +77,15 @@ def build_core(
     *,
     default_fiscal_year_ends: Mapping[str, str] = DEFAULT_FISCAL_YEAR_ENDS,
     on_step: StepHook = _noop,
+    per_company: bool = True,
 ) -> None:
-    """Rebuild every core table from the raw schema (in the caller's transaction)."""
+    """Rebuild the core tables from the raw schema (in the caller's transaction).
+
+    With ``per_company=False`` only the global ones (calendar, period lengths, line item
+    definitions): the caller recomputes the per-company tables (``company_scope.py``).
+    """
     write_calendar(con, fiscal_year_ends(con, default_fiscal_year_ends))
     on_step("core.fiscal_calendar", con)
-    for name in CORE:
+    for name in CORE if per_company else CORE_GLOBAL:
         run_sql_file(con, name)
         on_step(name, con)

@@ -14,6 +14,11 @@ from pipeline.config import Settings
 from pipeline.parquet_io import is_disk_full
 from pipeline.periods import DEFAULT_FISCAL_YEAR_ENDS
 from pipeline.warehouse.code_version import code_versions
+from pipeline.warehouse.company_scope import (
+    changed_companies,
+    company_fingerprints,
+    recompute_companies,
+)
 from pipeline.warehouse.connection import (
     WarehouseCorruptError,
     build_connection,
@@ -64,10 +69,25 @@ def _build(
     default_fiscal_year_ends: Mapping[str, str],
     on_step: StepHook,
     compare: CompareSet | None = None,
+    per_company: bool = False,
 ) -> RawLoad:
+    """Raw, core and marts into the build open on ``con``. With ``per_company`` (a copy of
+    a snapshot built by the same code), core is recomputed only for the companies whose
+    inputs changed (``company_scope.py``)."""
     with transaction(con):
+        before = company_fingerprints(con) if per_company else None
         raw = load_raw(con, inputs, full_refresh=full_refresh, on_step=on_step)
-        build_core(con, default_fiscal_year_ends=default_fiscal_year_ends, on_step=on_step)
+        build_core(
+            con,
+            default_fiscal_year_ends=default_fiscal_year_ends,
+            on_step=on_step,
+            per_company=before is None,
+        )
+        after = company_fingerprints(con) if before is not None else None
+        changed = changed_companies(before, after) if before is not None else []
+    if changed:
+        recompute_companies(con, changed, on_step)
+    with transaction(con):
         build_marts(con, compare=compare, on_step=on_step)
     return raw
 
@@ -88,8 +108,9 @@ def load_warehouse(
     When nothing is new (the catalog equals ``raw.filings``, no file to stage, the same
     code), the served snapshot is kept and nothing is built. Otherwise the build starts
     from a copy of the served snapshot, when it is exactly as published, and stages only
-    new or changed filings (``raw.py``); core and marts are rebuilt from the line items.
-    It starts empty on the first load, with ``full_refresh``, when the code that shapes
+    new or changed filings (``raw.py``); core is recomputed for the companies whose inputs
+    changed (``company_scope.py``; every company when the code changed), the marts from
+    core. It starts empty on the first load, with ``full_refresh``, when the code that shapes
     the raw tables changed, or when the served file was changed or turns out damaged.
     ``inspect(con, raw)`` runs on the finished build before the swap (or on the kept one).
     Any failure (an exception, a killed process, a full disk) leaves the served snapshot as
@@ -112,8 +133,10 @@ def load_warehouse(
                 "next snapshot from the Parquet lake",
                 base.name,
             )
-            base, full_refresh = None, True
-        elif stamp is not None and stamp.code.get("build") == code["build"]:
+            base, stamp, full_refresh = None, None, True
+        # Built by the same code: kept when nothing is new, else core per changed company.
+        same_code = stamp is not None and stamp.code.get("build") == code["build"]
+        if same_code:
             kept = _keep_if_nothing_new(store, base, inputs, inspect, compare)
             if kept is not None:
                 return kept
@@ -124,7 +147,9 @@ def load_warehouse(
         if full_refresh and set_aside is None and served in store.generations():
             set_aside = None if store.intact(served) else served
         try:
-            return _load(store, base, full_refresh, *args, set_aside=set_aside)
+            return _load(
+                store, base, full_refresh, *args, set_aside=set_aside, per_company=same_code
+            )
         except (_BaseUnusable, SnapshotChangedError) as exc:
             log.warning(
                 "served snapshot %s is damaged (%s): building the next one from the Parquet lake",
@@ -187,6 +212,7 @@ def _load(
     compare: CompareSet | None,
     *,
     set_aside: Path | None = None,
+    per_company: bool = False,
 ) -> LoadResult:
     building = store.new_building_path()
     incremental = False
@@ -201,6 +227,7 @@ def _load(
                 default_fiscal_year_ends=default_fiscal_year_ends,
                 on_step=on_step,
                 compare=compare,
+                per_company=per_company and incremental and not full_refresh,
             )
             counts = row_counts(con)
             inspected = inspect(con, raw) if inspect is not None else None

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
+import pyarrow as pa
 
 from pipeline.config import DEFAULT_COMPANIES, Settings
 from pipeline.warehouse.raw import StepHook, _noop
@@ -92,15 +93,33 @@ def compare_rows(con: duckdb.DuckDBPyConnection, compare: CompareSet) -> list[Co
     return rows
 
 
+COMPARE_SET_SCHEMA = pa.schema(
+    [
+        pa.field("position", pa.int32(), nullable=False),
+        pa.field("company", pa.string(), nullable=False),
+        pa.field("ticker", pa.string()),
+        pa.field("member", pa.string(), nullable=False),
+        pa.field("in_set", pa.bool_(), nullable=False),
+        pa.field("pair_side", pa.string()),
+        pa.field("chosen_by", pa.string(), nullable=False),
+    ]
+)
+
+
 def write_compare_set(con: duckdb.DuckDBPyConnection, rows: Sequence[CompareRow]) -> None:
-    """(Re)write ``marts.compare_set`` with ``rows`` (values as parameters, never SQL text)."""
+    """(Re)write ``marts.compare_set`` with ``rows`` (as data, never SQL text: one Arrow
+    table, so hundreds of companies cost one insert, not one statement each)."""
     con.execute(
         "CREATE OR REPLACE TABLE marts.compare_set (position INTEGER NOT NULL, "
         "company VARCHAR NOT NULL, ticker VARCHAR, member VARCHAR NOT NULL, "
         "in_set BOOLEAN NOT NULL, pair_side VARCHAR, chosen_by VARCHAR NOT NULL)"
     )
     if rows:
-        con.executemany("INSERT INTO marts.compare_set VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        columns = list(zip(*rows, strict=True))
+        con.register("compare_set_arrow", pa.table(columns, schema=COMPARE_SET_SCHEMA))
+        # no try/finally: an unregister in an aborted transaction would hide the real error
+        con.execute("INSERT INTO marts.compare_set SELECT * FROM compare_set_arrow")
+        con.unregister("compare_set_arrow")
 
 
 def compare_set_is_current(con: duckdb.DuckDBPyConnection, compare: CompareSet) -> bool:

@@ -18,8 +18,12 @@ STAGING = {
     "line_items": "staging/line_items.sql",
 }
 # core.period_lengths and core.fiscal_calendar are written from Python before these run.
-CORE = (
-    "core/line_item_definitions.sql",
+# Tables the same for every company (no ticker), rebuilt whole on every build:
+CORE_GLOBAL = ("core/line_item_definitions.sql",)
+CORE_GLOBAL_TABLES = ("core.period_lengths", "core.fiscal_calendar", "core.line_item_definitions")
+# Tables computed per company: nothing in them joins one company's rows to another's, so a
+# build may recompute them for the companies it changed alone (company_scope.py).
+CORE_PER_COMPANY = (
     "core/periods.sql",
     "core/observations.sql",
     "core/reported_values.sql",
@@ -27,6 +31,7 @@ CORE = (
     "core/quarter_gaps.sql",
     "core/ttm.sql",
 )
+CORE = (*CORE_GLOBAL, *CORE_PER_COMPANY)
 # marts.compare_set is written from Python (pipeline/warehouse/marts.py) before these run.
 MARTS = (
     "marts/usd.sql",

@@ -60,6 +60,19 @@ def test_every_fiscal_quarter_maps_to_exactly_one_calendar_quarter(fye: str) -> 
     assert seq == list(range(seq[0], seq[0] + len(seq)))
 
 
+def test_the_calendar_of_many_companies_is_each_companys_own_periods() -> None:
+    fyes = {"B": "0131", "A": "1231", "C": "1231", "D": "0930", "E": "0131"}
+    table = calendar_table(fyes, [2024, 2023]).to_pylist()
+    expected = [
+        {**vars(p), "fiscal_label": p.fiscal_label, "calendar_label": p.calendar_label}
+        for ticker in sorted(fyes)
+        for year in (2023, 2024)
+        for p in fiscal_periods(ticker, fyes[ticker], year)
+    ]
+    assert table == expected
+    assert calendar_table({}, [2024]).num_rows == 0
+
+
 def test_fiscal_year_end_parsing() -> None:
     assert str(FiscalYearEnd.parse("0131")) == "0131"
     assert fiscal_year_bounds(2024, "0228")[1] == date(2024, 2, 29)  # month end in a leap year
