@@ -15,15 +15,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import duckdb
-from dagster import (
-    AssetCheckResult,
-    AssetCheckSeverity,
-    AssetCheckSpec,
-    AssetKey,
-    MetadataValue,
-)
+from dagster import AssetCheckResult, AssetCheckSpec, AssetKey
 
-from pipeline.warehouse import markdown_preview
+from assets.check_results import no_rows_check
 
 _ROWS_IN_MESSAGE = 3
 
@@ -43,17 +37,12 @@ class BlockingCheck:
         )
 
     def evaluate(self, con: duckdb.DuckDBPyConnection) -> AssetCheckResult:
-        ((n,),) = con.execute(f"SELECT count(*) FROM ({self.sql})").fetchall()
-        return AssetCheckResult(
+        return no_rows_check(
+            con,
+            self.sql,
             asset_key=self.asset,
             check_name=self.name,
-            passed=n == 0,
-            severity=AssetCheckSeverity.ERROR,
-            metadata={
-                "failing_rows": n,
-                "rows": MetadataValue.md(markdown_preview(con, self.sql, limit=20)),
-                "evaluated_on": "the build before it was served (blocking)",
-            },
+            evaluated_on="the build before it was served (blocking)",
         )
 
     def first_rows(self, con: duckdb.DuckDBPyConnection) -> str:

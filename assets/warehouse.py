@@ -22,6 +22,7 @@ from dagster import (
 
 from assets import blocking_checks
 from assets.blocking_checks import BlockingCheck, BlockingCheckFailed
+from assets.check_results import no_rows_check
 from assets.edgar import CATALOG_KEY
 from assets.marts import FINANCIALS_KEY, MART_SPECS, mart_checks, mart_results
 from assets.xbrl import FACTS_KEY, LINE_ITEMS_KEY
@@ -303,26 +304,12 @@ def _files_verified(staged) -> AssetCheckResult:
     )
 
 
-def _result(con, sql: str, *, warn: bool = False, **metadata) -> AssetCheckResult:
-    """Pass when ``sql`` returns no rows; show the first ones otherwise."""
-    (n,) = con.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0]
-    return AssetCheckResult(
-        passed=n == 0,
-        severity=AssetCheckSeverity.WARN if warn else AssetCheckSeverity.ERROR,
-        metadata={
-            "failing_rows": n,
-            "rows": MetadataValue.md(markdown_preview(con, sql, limit=20)),
-            **metadata,
-        },
-    )
-
-
 @asset_check(asset=FINANCIALS_KEY, description="Revenue is positive in every period.", pool=POOL)
 def revenue_positive(
     context: AssetCheckExecutionContext, warehouse: DuckDBWarehouse
 ) -> AssetCheckResult:
     with warehouse.read() as con:
-        return _result(
+        return no_rows_check(
             con,
             "SELECT ticker, fiscal_label, value, method, derivation, source_accessions "
             "FROM core.financials WHERE line_item = 'revenue' AND value <= 0",
@@ -338,7 +325,7 @@ def derived_quarters_not_negative(
     context: AssetCheckExecutionContext, warehouse: DuckDBWarehouse
 ) -> AssetCheckResult:
     with warehouse.read() as con:
-        return _result(
+        return no_rows_check(
             con,
             "SELECT f.ticker, f.line_item, f.fiscal_label, f.value, f.derivation, "
             "f.source_accessions FROM core.financials AS f "
@@ -351,28 +338,25 @@ def derived_quarters_not_negative(
 # expected when the catalog holds a 10-Q (or 10-Q/A) for it, or, for Q4, a 10-K for the year
 # and the Q3 10-Q (FY minus nine months). Period ends match within a week (52/53-week years).
 EXPECTED_QUARTER_GAPS = """
-    WITH filing_quarters AS (
-        SELECT c.ticker, c.fiscal_year, c.fiscal_quarter, f.accession_number
+    WITH filing_periods AS (
+        SELECT c.ticker, c.fiscal_year, c.fiscal_quarter, c.period_kind, f.accession_number
         FROM raw.filings AS f
         JOIN core.fiscal_calendar AS c
-            ON c.ticker = f.ticker AND c.period_kind = 'quarter'
+            ON c.ticker = f.ticker
             AND abs(date_diff('day', c.period_end, f.period_of_report)) <= 7
-        WHERE f.form IN ('10-Q', '10-Q/A')
-    ), filing_years AS (
-        SELECT c.ticker, c.fiscal_year, f.accession_number
-        FROM raw.filings AS f
-        JOIN core.fiscal_calendar AS c
-            ON c.ticker = f.ticker AND c.period_kind = 'year'
-            AND abs(date_diff('day', c.period_end, f.period_of_report)) <= 7
-        WHERE f.form IN ('10-K', '10-K/A')
+            AND ((c.period_kind = 'quarter' AND f.form IN ('10-Q', '10-Q/A'))
+                OR (c.period_kind = 'year' AND f.form IN ('10-K', '10-K/A')))
     ), expected AS (
         SELECT ticker, fiscal_year, fiscal_quarter, accession_number AS expected_from
-        FROM filing_quarters
+        FROM filing_periods
+        WHERE period_kind = 'quarter'
         UNION ALL
         SELECT y.ticker, y.fiscal_year, 4, y.accession_number || ' with ' || q.accession_number
-        FROM filing_years AS y
-        JOIN filing_quarters AS q
-            ON q.ticker = y.ticker AND q.fiscal_year = y.fiscal_year AND q.fiscal_quarter = 3
+        FROM filing_periods AS y
+        JOIN filing_periods AS q
+            ON q.ticker = y.ticker AND q.fiscal_year = y.fiscal_year
+            AND q.period_kind = 'quarter' AND q.fiscal_quarter = 3
+        WHERE y.period_kind = 'year'
     )
     SELECT g.ticker, g.line_item, g.fiscal_label, g.calendar_label, g.period_start,
         g.period_end, string_agg(DISTINCT e.expected_from, ', ') AS expected_from
@@ -395,7 +379,7 @@ def quarter_sequence_gaps(
     context: AssetCheckExecutionContext, warehouse: DuckDBWarehouse
 ) -> AssetCheckResult:
     with warehouse.read() as con:
-        return _result(con, EXPECTED_QUARTER_GAPS, warn=True)
+        return no_rows_check(con, EXPECTED_QUARTER_GAPS, warn=True)
 
 
 warehouse_assets = [warehouse_tables]

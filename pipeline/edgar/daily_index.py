@@ -24,10 +24,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import requests
-
 from pipeline.atomic_write import write_atomically
-from pipeline.edgar.submissions import EdgarIndexError
+from pipeline.edgar.submissions import EdgarIndexError, response_json, sec_get
 from pipeline.identifiers import (
     UnsafeIdentifierError,
     check_accession,
@@ -90,23 +88,13 @@ def is_final(day: date, today: date) -> bool:
 
 
 def _get_text(url: str, user_agent: str) -> str:
-    response = requests.get(url, headers={"User-Agent": user_agent, "Accept-Encoding": "gzip"})
-    if response.status_code != 200:
-        raise EdgarIndexError(f"{url} answered HTTP {response.status_code}")
-    return response.text
+    return sec_get(url, user_agent).text
 
 
 def _listing(url: str, user_agent: str) -> list[date] | None:
     """The days a quarter folder lists, or None when it answers 404."""
-    response = requests.get(url, headers={"User-Agent": user_agent, "Accept-Encoding": "gzip"})
-    if response.status_code == 404:
-        return None
-    if response.status_code != 200:
-        raise EdgarIndexError(f"{url} answered HTTP {response.status_code}")
-    try:
-        return parse_listing(response.json(), url)
-    except ValueError as exc:
-        raise EdgarIndexError(f"{url} did not return JSON: {exc}") from exc
+    response = sec_get(url, user_agent, missing_ok=True)
+    return None if response is None else parse_listing(response_json(response, url), url)
 
 
 def parse_listing(data: object, url: str) -> list[date]:

@@ -53,14 +53,29 @@ class EdgarIndexError(RuntimeError):
     """The submissions index could not be read or did not have the expected shape."""
 
 
-def get_json(url: str, user_agent: str) -> dict:
+def sec_get(url: str, user_agent: str, *, missing_ok: bool = False) -> requests.Response | None:
+    """GET ``url`` from SEC with its required User-Agent (time limits, retries and the rate
+    limit come from :mod:`pipeline.edgar.transport`); any answer but 200 is an
+    :class:`EdgarIndexError`, except 404 with ``missing_ok`` (then None)."""
     response = requests.get(url, headers={"User-Agent": user_agent, "Accept-Encoding": "gzip"})
+    if missing_ok and response.status_code == 404:
+        return None
     if response.status_code != 200:
         raise EdgarIndexError(f"{url} answered HTTP {response.status_code}")
+    return response
+
+
+def response_json(response: requests.Response, url: str) -> object:
+    """The JSON body of SEC's answer for ``url``, or an :class:`EdgarIndexError` naming it."""
     try:
         return response.json()
     except ValueError as exc:
         raise EdgarIndexError(f"{url} did not return JSON: {exc}") from exc
+
+
+def get_json(url: str, user_agent: str) -> dict:
+    """The JSON body of an SEC URL (see :func:`sec_get`)."""
+    return response_json(sec_get(url, user_agent), url)
 
 
 def ticker_to_cik(user_agent: str) -> dict[str, str]:

@@ -33,6 +33,7 @@ import pyarrow as pa
 from pipeline.warehouse.connection import transaction
 from pipeline.warehouse.raw import StepHook
 from pipeline.warehouse.sql import CORE_GLOBAL_TABLES, CORE_PER_COMPANY, run_sql_file
+from pipeline.warehouse.stats import table_names
 
 log = logging.getLogger(__name__)
 
@@ -76,17 +77,6 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _tables(con: duckdb.DuckDBPyConnection, database: str, schema: str) -> list[str]:
-    return [
-        t
-        for (t,) in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? "
-            "ORDER BY table_name",
-            [database, schema],
-        ).fetchall()
-    ]
-
-
 def _has_ticker(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> bool:
     return bool(
         con.execute(
@@ -103,8 +93,8 @@ def _scope_inputs(con: duckdb.DuckDBPyConnection, build: str, tickers: Iterable[
     con.register("scope_companies_arrow", companies)
     con.execute(f"CREATE TABLE {SCOPE}.main.companies AS SELECT * FROM scope_companies_arrow")
     con.unregister("scope_companies_arrow")
-    inputs = [("raw", t) for t in _tables(con, build, "raw")]
-    inputs += [tuple(name.split(".")) for name in CORE_GLOBAL_TABLES]
+    names = [*table_names(con, ("raw",), database=build), *CORE_GLOBAL_TABLES]
+    inputs = [tuple(name.split(".")) for name in names]
     for schema in ("raw", "core"):
         con.execute(f"CREATE SCHEMA {SCOPE}.{schema}")
     for schema, table in inputs:
@@ -137,7 +127,7 @@ def recompute_companies(
                 run_sql_file(con, name)
                 on_step(name, con)
         con.execute(f"USE {_quoted(build)}")
-        made = _tables(con, SCOPE, "core")
+        made = [name.split(".")[1] for name in table_names(con, ("core",), database=SCOPE)]
         with transaction(con):
             for table in made:
                 con.execute(
