@@ -77,6 +77,18 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _raw_relations(con: duckdb.DuckDBPyConnection, database: str) -> list[str]:
+    """The tables and views of the build's raw schema (a view: e.g. facts over the lake)."""
+    return [
+        name
+        for (name,) in con.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_catalog = ? AND table_schema = 'raw' ORDER BY 1",
+            [database],
+        ).fetchall()
+    ]
+
+
 def _has_ticker(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> bool:
     return bool(
         con.execute(
@@ -93,8 +105,8 @@ def _scope_inputs(con: duckdb.DuckDBPyConnection, build: str, tickers: Iterable[
     con.register("scope_companies_arrow", companies)
     con.execute(f"CREATE TABLE {SCOPE}.main.companies AS SELECT * FROM scope_companies_arrow")
     con.unregister("scope_companies_arrow")
-    names = [*table_names(con, ("raw",), database=build), *CORE_GLOBAL_TABLES]
-    inputs = [tuple(name.split(".")) for name in names]
+    inputs = [("raw", name) for name in _raw_relations(con, build)]
+    inputs += [tuple(name.split(".")) for name in CORE_GLOBAL_TABLES]
     for schema in ("raw", "core"):
         con.execute(f"CREATE SCHEMA {SCOPE}.{schema}")
     for schema, table in inputs:
