@@ -55,6 +55,7 @@ sys.path.insert(0, str(REPO))
 
 from pipeline.edgar.catalog import CATALOG_SCHEMA  # noqa: E402
 from pipeline.periods import fiscal_periods  # noqa: E402
+from pipeline.warehouse.company_scope import MERGED_STEP  # noqa: E402
 from pipeline.warehouse.sql import CORE, MARTS, sql_literal  # noqa: E402
 from pipeline.xbrl.datasets import filing_metadata  # noqa: E402
 from pipeline.xbrl.schema import FILING_FACT_SCHEMA, LINE_ITEM_SCHEMA  # noqa: E402
@@ -371,6 +372,8 @@ def child_load(root: Path, warehouse: Path, *, full: bool, view: bool) -> dict[s
     def between(first: str, last: str) -> float:  # 0 for a step that did not run
         return m[last] - m[first] if first in m and last in m else 0.0
 
+    core_end = MERGED_STEP if MERGED_STEP in m else CORE[-1]  # core per changed company
+
     return {
         "total_s": total,
         "check_s": m.get("copy>", 0.0),  # lock, tidying, stamp, the nothing-new check
@@ -378,8 +381,8 @@ def child_load(root: Path, warehouse: Path, *, full: bool, view: bool) -> dict[s
         "raw_s": between("copy<", "raw.line_items"),
         "raw_catalog_s": between("copy<", "raw.catalog"),  # connect, schema, catalog
         "raw_facts_s": between("raw.catalog", "raw.facts"),
-        "core_s": between("raw.line_items", CORE[-1]),
-        "marts_s": between(CORE[-1], MARTS[-1]),
+        "core_s": between("raw.line_items", core_end),
+        "marts_s": between(core_end, MARTS[-1]),
         "commit_s": between(MARTS[-1], "counts>"),
         "checkpoint_s": between("counts<", "publish>"),
         "hash_s": s.get("hash", 0.0),

@@ -38,6 +38,7 @@ from pipeline.warehouse.stats import table_names
 log = logging.getLogger(__name__)
 
 SCOPE = "company_scope"  # the attached scratch database
+MERGED_STEP = "core: changed companies' rows replaced"  # on_step name after the merge
 Fingerprints = Mapping[tuple[str, str], object]  # (input, ticker) -> fingerprint
 
 # Per company: an order-free digest of each input of the per-company core SQL.
@@ -126,7 +127,7 @@ def recompute_companies(
 
     Runs ``CORE_PER_COMPANY`` on the scratch database (inputs filtered to ``tickers``),
     then replaces the rows of ``tickers`` in each core table it made. ``on_step(name, con)``
-    runs after each SQL file, as in a full build.
+    runs after each SQL file, as in a full build, and after the merge (:data:`MERGED_STEP`).
     """
     (build,) = con.execute("SELECT current_database()").fetchone()
     con.execute(f"ATTACH ':memory:' AS {SCOPE}")
@@ -147,6 +148,7 @@ def recompute_companies(
                     f"WHERE ticker IN (SELECT ticker FROM {SCOPE}.main.companies)"
                 )
                 con.execute(f"INSERT INTO core.{table} BY NAME SELECT * FROM {SCOPE}.core.{table}")
+        on_step(MERGED_STEP, con)
     finally:
         with contextlib.suppress(duckdb.Error):  # never hide the error that got here
             con.execute(f"USE {_quoted(build)}")
