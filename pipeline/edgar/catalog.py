@@ -108,9 +108,14 @@ def _landed_row(ticker: str, path: Path, manifest: LandingManifest) -> dict:
     }
 
 
-def _landed_rows(landing_dir: Path, ticker: str) -> Iterable[dict]:
+def _submission_files(landing_dir: Path, ticker: str) -> list[str]:
+    """The submission files a company folder lists (``<form>/<accession>/``), sorted."""
     folder = contained_path(landing_dir, ROOT_FOLDER, ticker, source="the catalog")
-    for path in sorted(folder.glob(f"*/*/{SUBMISSION_FILE}")):
+    return sorted(str(path) for path in folder.glob(f"*/*/{SUBMISSION_FILE}"))
+
+
+def _landed_rows(landing_dir: Path, ticker: str) -> Iterable[dict]:
+    for path in map(Path, _submission_files(landing_dir, ticker)):
         try:
             check_accession(path.parent.name, f"the landing folder of {ticker}")
             contained_path(landing_dir, str(path.relative_to(landing_dir)), source="the catalog")
@@ -168,14 +173,19 @@ def _as_built(row: dict) -> dict:
     }
 
 
-def _reusable_landed_rows(previous: LakePath, generations: str) -> dict[str, list[dict]]:
+def _reusable_landed_rows(
+    previous: LakePath, generations: str, landing_dir: Path
+) -> dict[str, list[dict]]:
     """Per company folder, the landed rows of the catalog at ``previous`` that a build now
     would give the same, read from it instead of from the folder's manifests.
 
-    A folder's rows are reusable when the catalog was built from the same landing folder and
-    the folder's generation is unchanged (nothing landed there since, and no landing is under
-    way), and every landed file it names is still there (a stat each; no manifest is read).
-    Download failures are not taken from it: they come from the latest attempts.
+    A folder's rows are reusable when the catalog was built from the same landing folder,
+    the folder's generation is unchanged (nothing landed there since, and no landing is
+    under way), and its rows name exactly the submission files the folder lists now (a
+    directory listing; no manifest is read): a file removed by hand, or one the previous
+    catalog did not hold as landed there (a download that failed after it landed, a filing
+    shared with another company's folder) makes the folder be read again. Download failures
+    are not taken from it: they come from the latest attempts.
     """
     current = json.loads(generations)
     try:
@@ -199,7 +209,7 @@ def _reusable_landed_rows(previous: LakePath, generations: str) -> dict[str, lis
     return {
         folder: landed
         for folder, landed in by_folder.items()
-        if all(Path(r["path"]).is_file() for r in landed)
+        if {r["path"] for r in landed} == set(_submission_files(landing_dir, folder))
     }
 
 
@@ -229,7 +239,9 @@ def build_catalog(
         folders.setdefault(folder, outcome)
     generations = _generations(landing_dir, folders)  # before any folder is read
     schema = CATALOG_SCHEMA.with_metadata({GENERATIONS_KEY: generations})
-    reusable = _reusable_landed_rows(previous, generations) if previous is not None else {}
+    reusable = (
+        _reusable_landed_rows(previous, generations, landing_dir) if previous is not None else {}
+    )
     rows: dict[str, dict] = {}
     for folder, outcome in folders.items():
         landed = reusable.get(folder)

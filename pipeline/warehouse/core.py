@@ -14,7 +14,7 @@ from pipeline.periods import (
     calendar_table,
 )
 from pipeline.warehouse.raw import StepHook, _noop
-from pipeline.warehouse.sql import CORE, CORE_GLOBAL, run_sql_file
+from pipeline.warehouse.sql import CORE_GLOBAL, CORE_PER_COMPANY, run_sql_file
 
 
 def fiscal_year_ends(
@@ -82,10 +82,20 @@ def build_core(
     """Rebuild the core tables from the raw schema (in the caller's transaction).
 
     With ``per_company=False`` only the global ones (calendar, period lengths, line item
-    definitions): the caller recomputes the per-company tables (``company_scope.py``).
+    definitions): the caller recomputes the per-company tables (``company_scope.py``) or
+    builds them for every company with :func:`build_company_tables`.
     """
     write_calendar(con, fiscal_year_ends(con, default_fiscal_year_ends))
     on_step("core.fiscal_calendar", con)
-    for name in CORE if per_company else CORE_GLOBAL:
+    for name in CORE_GLOBAL:
+        run_sql_file(con, name)
+        on_step(name, con)
+    if per_company:
+        build_company_tables(con, on_step=on_step)
+
+
+def build_company_tables(con: duckdb.DuckDBPyConnection, *, on_step: StepHook = _noop) -> None:
+    """Rebuild the per-company core tables for every company (in the caller's transaction)."""
+    for name in CORE_PER_COMPANY:
         run_sql_file(con, name)
         on_step(name, con)

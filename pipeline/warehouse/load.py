@@ -28,7 +28,7 @@ from pipeline.warehouse.connection import (
     is_corruption,
     transaction,
 )
-from pipeline.warehouse.core import build_core
+from pipeline.warehouse.core import build_company_tables, build_core
 from pipeline.warehouse.inputs import ParquetInputs
 from pipeline.warehouse.lock import warehouse_lock
 from pipeline.warehouse.marts import CompareSet, build_marts, compare_set_is_current
@@ -73,7 +73,8 @@ def _build(
 ) -> RawLoad:
     """Raw, core and marts into the build open on ``con``. With ``per_company`` (a copy of
     a snapshot built by the same code), core is recomputed only for the companies whose
-    inputs changed (``company_scope.py``)."""
+    inputs changed (``company_scope.py``), unless most companies changed (a parser upgrade,
+    say): then one pass over every company is cheaper."""
     with transaction(con):
         before = company_fingerprints(con) if per_company else None
         raw = load_raw(con, inputs, full_refresh=full_refresh, on_step=on_step)
@@ -83,12 +84,19 @@ def _build(
             on_step=on_step,
             per_company=before is None,
         )
-        after = company_fingerprints(con) if before is not None else None
-        changed = changed_companies(before, after) if before is not None else []
+        changed: list[str] = []
+        if before is not None:
+            after = company_fingerprints(con)
+            changed = changed_companies(before, after)
+            if len(changed) > len({ticker for _, ticker in after}) // 2:
+                build_company_tables(con, on_step=on_step)
+                changed = []
+        if not changed:
+            build_marts(con, compare=compare, on_step=on_step)
     if changed:
         recompute_companies(con, changed, on_step)
-    with transaction(con):
-        build_marts(con, compare=compare, on_step=on_step)
+        with transaction(con):
+            build_marts(con, compare=compare, on_step=on_step)
     return raw
 
 

@@ -278,6 +278,22 @@ def test_the_catalog_reuses_its_rows_until_a_filing_lands_or_goes(tmp_path, monk
     assert build() == [first]
 
 
+def test_a_folder_is_read_again_when_its_files_are_not_the_catalogs(tmp_path):
+    """A landed file the previous catalog did not hold as landed in its folder (a later
+    download failed, or another folder held it) is catalogued once it counts again, though
+    the folder's generation did not change."""
+    from pipeline.edgar.catalog import build_catalog, read_catalog_rows, write_catalog
+
+    landing, path = tmp_path / "data" / "landing", tmp_path / "catalog.parquet"
+    first, second = "0001018724-24-000008", "0001018724-24-000009"
+    _land(filing_path(landing, "AMZN", "10-K", first).parent, first)
+    new_generation(landing, "AMZN")
+    write_catalog(build_catalog(landing, ("AMZN",), previous=path), path)
+    _land(filing_path(landing, "AMZN", "10-K", second).parent, second)  # no new generation
+    write_catalog(build_catalog(landing, ("AMZN",), previous=path), path)
+    assert [r["accession_number"] for r in read_catalog_rows(path)] == [second, first]
+
+
 def test_a_new_filing_reads_the_manifests_of_its_company_folder_alone(tmp_path, monkeypatch):
     from pipeline.edgar import catalog
     from pipeline.edgar.catalog import build_catalog, read_catalog_rows, write_catalog

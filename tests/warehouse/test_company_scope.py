@@ -96,17 +96,32 @@ def test_a_catalog_status_change_recomputes_that_company(loaded: Loaded, tmp_pat
     assert dump(loaded.warehouse) == rebuilt(tmp_path, loaded.inputs)
 
 
+def test_a_change_to_most_companies_rebuilds_them_in_one_pass(loaded: Loaded, tmp_path, recomputed):
+    catalog = pq.read_table(loaded.inputs.catalog_path)
+    rows = catalog.to_pylist()
+    for row in rows:
+        if row["accession_number"] in ("AM-23-Q1", "WM-24-Q1"):  # two companies of three
+            row["status"], row["error"] = "parse_failed", "a parser error"
+    pq.write_table(catalog.from_pylist(rows, schema=catalog.schema), loaded.inputs.catalog_path)
+    result = load_warehouse(loaded.warehouse, loaded.inputs)
+    assert result.incremental and recomputed == []  # every company in one pass instead
+    assert dump(loaded.warehouse) == rebuilt(tmp_path, loaded.inputs)
+
+
 def test_the_real_filings_taken_in_one_by_one_give_the_rebuilt_warehouse(
     tmp_path: Path, corpus: Path, corpus_rows, recomputed
 ):
-    """Every filing of the corpus, oldest first, each in its own load."""
+    """The oldest filing of every company first, then every other one in its own load."""
     ordered = sorted(rows_for(corpus_rows, tickers_of(corpus_rows)), key=filing_order)
-    settings = make_settings(tmp_path / "data", companies=tickers_of(corpus_rows))
-    first, rest = ordered[:2], ordered[2:]
+    companies = tickers_of(corpus_rows)
+    assert len(companies) >= 3, "one company of three or more changes per load"
+    first = [next(r for r in ordered if r["ticker"] == t) for t in companies]
+    rest = [r for r in ordered if r not in first]
+    settings = make_settings(tmp_path / "data", companies=companies)
     land_and_parse(settings, corpus, first)
     load_from_settings(settings)
-    for number, row in enumerate(rest, start=3):
-        land_and_parse(settings, corpus, ordered[:number])
+    for number, row in enumerate(rest, start=1):
+        land_and_parse(settings, corpus, [*first, *rest[:number]])
         load_from_settings(settings)
         assert recomputed[-1] == [row["ticker"]], row["accession_number"]
     assert len(recomputed) == len(rest)

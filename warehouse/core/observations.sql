@@ -30,7 +30,8 @@ obs AS (
         END AS notes
     FROM raw.line_items AS li
     JOIN core.periods AS p USING (ticker, period_start, period_end)
-    LEFT JOIN raw.filings AS f ON f.accession_number = li.accession_number
+    LEFT JOIN raw.filings AS f
+        ON f.accession_number = li.accession_number AND f.ticker = li.ticker
     LEFT JOIN conflicts AS c
         ON c.accession_number = li.accession_number AND c.concept = li.concept
         AND c.period_start = li.period_start AND c.period_end = li.period_end
