@@ -84,25 +84,25 @@ def test_a_changed_fiscal_year_end_recomputes_that_company(
     assert dump(loaded.warehouse) == rebuilt(tmp_path, loaded.inputs)
 
 
-def test_a_catalog_status_change_recomputes_that_company(loaded: Loaded, tmp_path, recomputed):
-    catalog = pq.read_table(loaded.inputs.catalog_path)
+def mark_parse_failed(catalog_path: Path, accessions: set[str]) -> None:
+    """Mark ``accessions`` parse_failed in the catalog file (their rows change, no file)."""
+    catalog = pq.read_table(catalog_path)
     rows = catalog.to_pylist()
     for row in rows:
-        if row["accession_number"] == "AM-23-Q1":
+        if row["accession_number"] in accessions:
             row["status"], row["error"] = "parse_failed", "a parser error"
-    pq.write_table(catalog.from_pylist(rows, schema=catalog.schema), loaded.inputs.catalog_path)
+    pq.write_table(catalog.from_pylist(rows, schema=catalog.schema), catalog_path)
+
+
+def test_a_catalog_status_change_recomputes_that_company(loaded: Loaded, tmp_path, recomputed):
+    mark_parse_failed(loaded.inputs.catalog_path, {"AM-23-Q1"})
     load_warehouse(loaded.warehouse, loaded.inputs)
     assert recomputed == [["AMZN"]]
     assert dump(loaded.warehouse) == rebuilt(tmp_path, loaded.inputs)
 
 
 def test_a_change_to_most_companies_rebuilds_them_in_one_pass(loaded: Loaded, tmp_path, recomputed):
-    catalog = pq.read_table(loaded.inputs.catalog_path)
-    rows = catalog.to_pylist()
-    for row in rows:
-        if row["accession_number"] in ("AM-23-Q1", "WM-24-Q1"):  # two companies of three
-            row["status"], row["error"] = "parse_failed", "a parser error"
-    pq.write_table(catalog.from_pylist(rows, schema=catalog.schema), loaded.inputs.catalog_path)
+    mark_parse_failed(loaded.inputs.catalog_path, {"AM-23-Q1", "WM-24-Q1"})  # 2 companies of 3
     result = load_warehouse(loaded.warehouse, loaded.inputs)
     assert result.incremental and recomputed == []  # every company in one pass instead
     assert dump(loaded.warehouse) == rebuilt(tmp_path, loaded.inputs)
