@@ -20,19 +20,16 @@ from dagster import (
 from assets.edgar import CATALOG_KEY
 from assets.partitions import FILINGS, add_partition_metadata, identity
 from pipeline.automation.partition_ranges import range_problem, reparse_forced
-from pipeline.config import Settings
 from pipeline.edgar.catalog import record_parse_outcomes
 from pipeline.metadata import column_schema, failure_check_metadata
 from pipeline.resources import PipelineSettings
 from pipeline.xbrl import PARSER_VERSION, datasets
 from pipeline.xbrl.datasets import (
     CURRENT_BY_FOOTERS,
-    FileCheck,
-    current_by,
-    parse_filing,
     present_files,
     read_catalog,
 )
+from pipeline.xbrl.fan_out import outcomes, pool_size
 from pipeline.xbrl.schema import FILING_FACT_SCHEMA, LINE_ITEM_SCHEMA
 
 GROUP = "xbrl"
@@ -140,9 +137,14 @@ def parsed_filings(context: AssetExecutionContext, config: ParseConfig, settings
     failed: dict[str, str] = {}
     footers_checked: list[str] = []  # unchanged, known from their footers: to record
     own: dict[tuple[AssetKey, str], dict[str, Any]] = {}  # each partition's own metadata
-    for number, accession in enumerate(keys, start=1):
-        filing = catalog.get(accession)
-        facts_meta, items_meta = _outcome(resolved, filing, forced, exists)
+    workers = pool_size(resolved, len(keys))
+    if workers > 1:
+        context.log.info(f"parsing {len(keys)} filings in {workers} processes")
+    filings = [catalog.get(accession) for accession in keys]
+    results = outcomes(resolved, filings, forced, exists)
+    for number, (accession, filing, (facts_meta, items_meta)) in enumerate(
+        zip(keys, filings, results, strict=True), start=1
+    ):
         outcome = facts_meta["outcome"]
         if outcome == "failed":
             failed[accession] = facts_meta["error"]
@@ -210,42 +212,3 @@ def parsed_filings(context: AssetExecutionContext, config: ParseConfig, settings
         ],
     )
     yield MaterializeResult(asset_key=LINE_ITEMS_KEY)
-
-
-def _outcome(
-    settings: Settings, filing: dict | None, forced: bool, exists: FileCheck
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Skip, parse or fail one filing; the metadata of its facts and line-items partitions.
-
-    Both carry ``outcome`` (parsed, unchanged or failed); failed ones carry ``error``.
-    """
-    if filing is None:
-        return _failed("not in the filings catalog (not downloaded?)")
-    if filing.get("status") == "download_failed":
-        return _failed(f"not downloaded: {filing.get('error')}")
-    try:
-        how = None if forced else current_by(settings, filing, exists)
-        if how is not None:
-            return {"outcome": "unchanged", "current_by": how}, {"outcome": "unchanged"}
-        done = parse_filing(settings, filing)
-    except (ValueError, OSError) as exc:
-        return _failed(str(exc).splitlines()[0])
-    source = {
-        "outcome": "parsed",
-        "source_sha256": filing["sha256"],
-        "parser_version": datasets.PARSER_VERSION,
-    }
-    return (
-        {
-            **source,
-            "dagster/row_count": done.facts,
-            "source_document": done.source_document,
-            "source_format": done.source_format,
-        },
-        {**source, "dagster/row_count": done.line_items},
-    )
-
-
-def _failed(reason: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    meta = {"outcome": "failed", "error": reason}
-    return meta, meta

@@ -54,12 +54,18 @@ ENV_VARS = {
     "max_retries": "EDGAR_MAX_RETRIES",
     "requests_per_second": "EDGAR_REQUESTS_PER_SECOND",
     "sensor_batch_size": "EDGAR_SENSOR_BATCH",
+    "parse_workers": "EDGAR_PARSE_WORKERS",
     "compare": "EDGAR_COMPARE",
 }
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _HEADER_TEXT = re.compile(r"^[\x20-\x7e]*$")  # printable ASCII: safe in a User-Agent header
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def default_parse_workers() -> int:
+    """``EDGAR_PARSE_WORKERS``' default: the machine's cores, at most 8."""
+    return max(1, min(os.cpu_count() or 1, 8))
 
 
 class ConfigError(ValueError):
@@ -101,7 +107,15 @@ _NUMBERS = {
         1000,
         False,
         "give a whole number of companies from 1 to 1000: how many submissions indexes the "
-        "new-filings sensor reads per tick (default 50)",
+        "new-filings sensor reads per tick (default 10)",
+    ),
+    "parse_workers": _Number(
+        True,
+        1,
+        64,
+        False,
+        "give a whole number of processes from 1 (parse in the step's own process) to 64 "
+        "(default: the machine's cores, at most 8)",
     ),
 }
 
@@ -291,6 +305,8 @@ class Settings:
     max_retries: int = 5
     requests_per_second: int = 10
     sensor_batch_size: int = 10  # companies the new-filings sensor reads per tick
+    # Processes that parse a run's filings when there are enough of them to pay (xbrl/fan_out.py)
+    parse_workers: int = field(default_factory=default_parse_workers)
     # EDGAR_COMPARE: the compare set (2+ tracked companies; the first two are the pair);
     # None: every tracked company, the pair being the first two of EDGAR_COMPANIES.
     compare: tuple[str, ...] | None = None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dagster import ConfigurableResource
 
-from pipeline.config import Settings, parse_setting
+from pipeline.config import Settings, default_parse_workers, parse_setting
 
 
 class PipelineSettings(ConfigurableResource):
@@ -26,7 +26,8 @@ class PipelineSettings(ConfigurableResource):
     request_deadline_s: float = 300.0
     max_retries: int = 5
     requests_per_second: int = 10
-    sensor_batch_size: int = 50
+    sensor_batch_size: int = 10
+    parse_workers: int = default_parse_workers()  # EDGAR_PARSE_WORKERS
     compare: list[str] | None = None  # EDGAR_COMPARE; None: every tracked company
 
     @classmethod

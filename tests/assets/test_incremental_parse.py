@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -36,7 +36,7 @@ from pipeline.definitions import BUILD_JOB, SYNC_JOB, build_definitions
 from pipeline.edgar.standin import EdgarStandIn
 from pipeline.resources import PipelineSettings
 from pipeline.warehouse import read_connection
-from pipeline.xbrl import datasets
+from pipeline.xbrl import datasets, fan_out
 from pipeline.xbrl.datasets import DATASETS, dataset_dir, filing_file, read_filing_metadata
 from tests.conftest import (
     REPO_ROOT,
@@ -72,12 +72,17 @@ class Lake:
         result = execute_job(self.defs, SYNC_JOB, self.instance)
         assert result.success, step_failures(result)
 
-    def parse(self, tags: dict[str, str] | None = None, run_config: dict | None = None):
+    def parse(
+        self,
+        tags: dict[str, str] | None = None,
+        run_config: dict | None = None,
+        settings: Settings | None = None,
+    ):
         """Materialize only the parse assets over every partition (or the tags' range)."""
         return materialize(
             [parsed_filings],
             instance=self.instance,
-            resources={"settings": PipelineSettings.from_settings(self.settings)},
+            resources={"settings": PipelineSettings.from_settings(settings or self.settings)},
             tags=tags or all_partitions_tags(self.partitions()),
             run_config=run_config,
             raise_on_error=False,
@@ -229,6 +234,24 @@ def test_a_parser_version_bump_reparses_everything(lake, monkeypatch):
     again = lake.parse()
     assert counts(again) == {"parsed": len(keys), "unchanged": 0, "failed": 0}
     assert rewritten(bumped, snapshot(lake.settings)) == set(keys)
+
+
+def test_a_run_with_enough_filings_parses_them_in_a_pool_of_processes(lake, monkeypatch):
+    """The same files, outcomes and catalog record as one process, and the step says so."""
+    keys = lake.partitions()
+    monkeypatch.setattr(fan_out, "POOL_FROM", 2)  # the corpus is smaller than the real bar
+    before = snapshot(lake.settings)
+    pooled = replace(lake.settings, parse_workers=2)
+    result = lake.parse({**all_partitions_tags(keys), REPARSE_TAG: "true"}, settings=pooled)
+    assert result.success, step_failures(result)
+    assert counts(result) == {"parsed": len(keys), "unchanged": 0, "failed": 0}
+    after = snapshot(lake.settings)
+    assert rewritten(before, after) == set(keys)
+    assert {path: sha for path, (_, _, sha) in after.items()} == {
+        path: sha for path, (_, _, sha) in before.items()
+    }  # byte for byte what one process wrote
+    logs = [entry.user_message or "" for entry in lake.instance.all_logs(result.run_id)]
+    assert f"parsing {len(keys)} filings in 2 processes" in logs
 
 
 REPARSE_CONFIG = {"ops": {"parsed_filings": {"config": {"reparse": True}}}}

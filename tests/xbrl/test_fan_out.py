@@ -1,0 +1,61 @@
+"""Parsing fans out over a pool of processes where that pays, with the same files as one."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.config import ConfigError, Settings
+from pipeline.xbrl import fan_out
+from pipeline.xbrl.datasets import DATASETS, dataset_dir, filing_file
+from tests.conftest import make_settings, rows_for, tickers_of
+from tests.faults.test_lake_and_warehouse_faults import land_and_parse
+
+
+def test_a_pool_only_where_it_pays(tmp_path: Path):
+    settings = make_settings(tmp_path, parse_workers=4)
+    assert fan_out.pool_size(settings, 1) == 1  # one new filing: the step's own process
+    assert fan_out.pool_size(settings, fan_out.POOL_FROM - 1) == 1
+    assert fan_out.pool_size(settings, fan_out.POOL_FROM) == 4
+    assert fan_out.pool_size(replace(settings, parse_workers=1), 10_000) == 1
+    remote = make_settings(tmp_path, parse_workers=4, lake="s3://bucket/lake")
+    assert fan_out.pool_size(remote, 10_000) == 1  # its file check is the step's listing
+
+
+def test_the_number_of_workers_is_checked():
+    assert Settings.from_env({"EDGAR_PARSE_WORKERS": "3"}).parse_workers == 3
+    for bad in ("0", "65", "two"):
+        with pytest.raises(ConfigError, match="EDGAR_PARSE_WORKERS"):
+            Settings.from_env({"EDGAR_PARSE_WORKERS": bad})
+
+
+def test_a_pool_writes_the_files_one_process_writes(
+    tmp_path: Path, corpus: Path, corpus_rows, monkeypatch
+):
+    rows = rows_for(corpus_rows, tickers_of(corpus_rows))
+    one = make_settings(tmp_path / "one", companies=tickers_of(corpus_rows))
+    catalog = land_and_parse(one, corpus, rows)  # parsed in this process
+    pooled = replace(one, lake=str(tmp_path / "pooled-lake"), parse_workers=2)
+    pools = []
+
+    class CountedPool(fan_out.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            pools.append(args)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(fan_out, "ProcessPoolExecutor", CountedPool)
+    monkeypatch.setattr(fan_out, "POOL_FROM", 2)
+    results = list(fan_out.outcomes(pooled, [*catalog, None], True, fan_out.lake.is_file))
+    assert pools == [(2,)]
+    assert [facts["outcome"] for facts, _ in results] == ["parsed"] * len(catalog) + ["failed"]
+    for filing in catalog:
+        for dataset in DATASETS:
+            paths = [
+                filing_file(dataset_dir(s, dataset), filing["ticker"], filing["accession_number"])
+                for s in (one, pooled)
+            ]
+            first, second = (pq.read_table(p) for p in paths)
+            assert first.equals(second) and first.schema.metadata == second.schema.metadata
