@@ -64,8 +64,12 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def default_parse_workers() -> int:
-    """``EDGAR_PARSE_WORKERS``' default: the machine's cores, at most 8."""
-    return max(1, min(os.cpu_count() or 1, 8))
+    """``EDGAR_PARSE_WORKERS``' default: the cores this process may run on, at most 8."""
+    try:
+        cores = len(os.sched_getaffinity(0))  # a container's CPU set, not the host's
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 8))
 
 
 class ConfigError(ValueError):

@@ -1,20 +1,26 @@
 """Each filing of a parse run: skipped, parsed or failed, in one process or a pool.
 
 Parsing is per filing and independent (each filing's two Parquet files are written whole or
-not at all), so a run with many filings to look at spreads them over a pool of processes
-(``EDGAR_PARSE_WORKERS``, default the machine's cores up to 8). A pool starts fresh
-interpreters (``spawn``: no Dagster threads forked) that import the parser, about a second,
-so it is used only from :data:`POOL_FROM` filings on, where it pays: measured 1.9x on 2
-cores (``benchmarks/bench_scale.py``); one new filing is parsed in the step's own process.
-A lake on an object store is parsed in the step's process too (its file check is a
-listing made in the step). Results come back in the order of the filings.
+not at all), so a run with many filings to parse spreads them over a pool of processes
+(``EDGAR_PARSE_WORKERS``, default the cores this process may use, up to 8). Which filings
+need parsing is decided here first (cheap: the catalog's parse record and a stat); only those
+go to the pool. A pool starts fresh interpreters (``spawn``: no Dagster threads forked) that
+import the parser, about a second, so it is used only from :data:`POOL_FROM` filings to
+parse, where it pays: measured 1.9x on 2 cores (``benchmarks/bench_scale.py``). One new
+filing, a lake on an object store, and a step running in a daemon process (a Celery worker,
+which may not start children) parse in the step's own process. A worker that dies (killed,
+out of memory) does not lose the run: the filings it had not returned are parsed one at a
+time in a single worker, so a filing that kills its parser fails by name and the others go
+through. Results come back in order.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from typing import Any
 
@@ -23,10 +29,13 @@ from pipeline.config import Settings
 from pipeline.xbrl import datasets
 from pipeline.xbrl.datasets import FileCheck, current_by, parse_filing
 
-POOL_FROM = 100  # filings in a run from which a pool's start-up (about 1 s) pays
+log = logging.getLogger(__name__)
+
+POOL_FROM = 100  # filings to parse in a run from which a pool's start-up (about 1 s) pays
 CHUNK = 8  # filings handed to a worker at a time
 
 Outcome = tuple[dict[str, Any], dict[str, Any]]  # the facts and line-items metadata
+Parse = Callable[..., Outcome]  # outcome(settings, filing, forced=...)
 
 
 def outcome(
@@ -69,11 +78,13 @@ def failed(reason: str) -> Outcome:
     return meta, meta
 
 
-def pool_size(settings: Settings, filings: int) -> int:
-    """How many processes parse ``filings`` filings: 1 (the step's own) unless a pool pays."""
-    if filings < POOL_FROM or not settings.lake_is_local:
+def pool_size(settings: Settings, to_parse: int) -> int:
+    """How many processes parse ``to_parse`` filings: 1 (the step's own) unless a pool pays."""
+    if to_parse < POOL_FROM or not settings.lake_is_local:
         return 1
-    return min(settings.parse_workers, filings)
+    if multiprocessing.current_process().daemon:  # a Celery worker: no children allowed
+        return 1
+    return min(settings.parse_workers, to_parse)
 
 
 def outcomes(
@@ -81,10 +92,57 @@ def outcomes(
 ) -> Iterator[Outcome]:
     """:func:`outcome` of each filing, in order: in this process, or in a pool where it pays."""
     rows = list(filings)
-    workers = pool_size(settings, len(rows))
+    skipped = {i: _settled(settings, row, forced, exists) for i, row in enumerate(rows)}
+    to_parse = [i for i, known in skipped.items() if known is None]
+    workers = pool_size(settings, len(to_parse))
     if workers == 1:
-        yield from (outcome(settings, filing, forced, exists) for filing in rows)
+        for i, row in enumerate(rows):
+            yield skipped[i] or outcome(settings, row, True, exists)
         return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        yield from pool.map(partial(outcome, settings, forced=forced), rows, chunksize=CHUNK)
+    parsed = _in_pool(settings, [rows[i] for i in to_parse], workers)
+    for i, _row in enumerate(rows):
+        yield skipped[i] or next(parsed)
+
+
+def _settled(
+    settings: Settings, filing: dict | None, forced: bool, exists: FileCheck
+) -> Outcome | None:
+    """A filing's outcome when no parse is needed (failed before it, or unchanged), else None."""
+    if filing is None or filing.get("status") == "download_failed":
+        return outcome(settings, filing, forced, exists)
+    if forced:
+        return None
+    try:
+        how = current_by(settings, filing, exists)
+    except (ValueError, OSError) as exc:
+        return failed(str(exc).splitlines()[0])
+    if how is None:
+        return None
+    return {"outcome": "unchanged", "current_by": how}, {"outcome": "unchanged"}
+
+
+def _in_pool(
+    settings: Settings, filings: list[dict], workers: int, parse: Parse = outcome
+) -> Iterator[Outcome]:
+    """Parse ``filings`` in a pool, in order. After a worker died, the rest one at a time in
+    a single worker, so a filing that kills its process fails by name and the others go on."""
+    one = partial(parse, settings, forced=True)
+    done, chunk = 0, CHUNK
+    spawn = multiprocessing.get_context("spawn")
+    while done < len(filings):
+        try:
+            with ProcessPoolExecutor(workers, mp_context=spawn) as pool:
+                for result in pool.map(one, filings[done:], chunksize=chunk):
+                    done += 1
+                    yield result
+        except BrokenProcessPool as exc:
+            if (workers, chunk) == (1, 1):  # one filing at a time: it was the next one
+                yield failed(f"the process parsing it died (killed, or out of memory): {exc}")
+                done += 1
+            else:
+                log.warning(
+                    "a parse worker died (%s): the %d filings left are parsed one at a time",
+                    exc,
+                    len(filings) - done,
+                )
+                workers, chunk = 1, 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,6 +14,34 @@ from pipeline.xbrl import fan_out
 from pipeline.xbrl.datasets import DATASETS, dataset_dir, filing_file
 from tests.conftest import make_settings, rows_for, tickers_of
 from tests.faults.test_lake_and_warehouse_faults import land_and_parse
+
+
+def dies_on_the_second(settings, filing, forced):
+    """A parse that kills its worker process for one filing (run in spawned workers)."""
+    if filing["accession_number"].endswith("2"):
+        os._exit(1)
+    return {"outcome": "parsed", "filing": filing["accession_number"]}, {}
+
+
+def test_a_worker_that_dies_fails_its_filing_by_name_and_the_others_go_through(tmp_path):
+    settings = make_settings(tmp_path)
+    filings = [{"accession_number": f"0000000001-24-00000{n}"} for n in range(1, 6)]
+    results = list(fan_out._in_pool(settings, filings, 2, parse=dies_on_the_second))
+    assert [facts.get("filing") or facts["outcome"] for facts, _ in results] == [
+        "0000000001-24-000001",
+        "failed",
+        "0000000001-24-000003",
+        "0000000001-24-000004",
+        "0000000001-24-000005",
+    ]
+    assert "the process parsing it died" in results[1][0]["error"]
+
+
+def test_a_daemon_process_parses_alone(tmp_path: Path, monkeypatch):
+    """A Celery worker is a daemon process, which may not start children."""
+    settings = make_settings(tmp_path, parse_workers=4)
+    monkeypatch.setattr(fan_out.multiprocessing.current_process(), "daemon", True)
+    assert fan_out.pool_size(settings, 10_000) == 1
 
 
 def test_a_pool_only_where_it_pays(tmp_path: Path):
@@ -51,6 +80,9 @@ def test_a_pool_writes_the_files_one_process_writes(
     results = list(fan_out.outcomes(pooled, [*catalog, None], True, fan_out.lake.is_file))
     assert pools == [(2,)]
     assert [facts["outcome"] for facts, _ in results] == ["parsed"] * len(catalog) + ["failed"]
+    pools.clear()  # now every filing is current: checked here, no pool started
+    unchanged = list(fan_out.outcomes(pooled, catalog, False, fan_out.lake.is_file))
+    assert pools == [] and {facts["outcome"] for facts, _ in unchanged} == {"unchanged"}
     for filing in catalog:
         for dataset in DATASETS:
             paths = [
