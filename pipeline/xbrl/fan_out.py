@@ -11,13 +11,18 @@ filing, a lake on an object store, and a step running in a daemon process (a Cel
 which may not start children) parse in the step's own process. A worker that dies (killed,
 out of memory) does not lose the run: the filings it had not returned are parsed one at a
 time in a single worker, so a filing that kills its parser fails by name and the others go
-through. Results come back in order.
+through. A worker dies with the step's process (Linux), so a killed run leaves none behind.
+Results come back in order.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
+import os
+import signal
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -33,6 +38,7 @@ log = logging.getLogger(__name__)
 
 POOL_FROM = 100  # filings to parse in a run from which a pool's start-up (about 1 s) pays
 CHUNK = 8  # filings handed to a worker at a time
+PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h): a signal for when the parent dies
 
 Outcome = tuple[dict[str, Any], dict[str, Any]]  # the facts and line-items metadata
 Parse = Callable[..., Outcome]  # outcome(settings, filing, forced=...)
@@ -121,6 +127,18 @@ def _settled(
     return {"outcome": "unchanged", "current_by": how}, {"outcome": "unchanged"}
 
 
+def die_with_parent(parent: int) -> None:
+    """Pool worker initializer: on Linux the kernel kills the worker when the step's process
+    dies (``PR_SET_PDEATHSIG``), so a killed run leaves no parse worker behind."""
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+        log.warning("parse worker %d: prctl failed (errno %d)", os.getpid(), ctypes.get_errno())
+    if os.getppid() != parent:  # the step's process died before prctl took effect
+        os._exit(1)
+
+
 def _in_pool(
     settings: Settings, filings: list[dict], workers: int, parse: Parse = outcome
 ) -> Iterator[Outcome]:
@@ -131,7 +149,9 @@ def _in_pool(
     spawn = multiprocessing.get_context("spawn")
     while done < len(filings):
         try:
-            with ProcessPoolExecutor(workers, mp_context=spawn) as pool:
+            with ProcessPoolExecutor(
+                workers, mp_context=spawn, initializer=die_with_parent, initargs=(os.getpid(),)
+            ) as pool:
                 for result in pool.map(one, filings[done:], chunksize=chunk):
                     done += 1
                     yield result

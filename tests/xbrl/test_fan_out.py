@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,7 +15,7 @@ import pytest
 from pipeline.config import ConfigError, Settings
 from pipeline.xbrl import fan_out
 from pipeline.xbrl.datasets import DATASETS, dataset_dir, filing_file
-from tests.conftest import make_settings, rows_for, tickers_of
+from tests.conftest import REPO_ROOT, make_settings, rows_for, tickers_of
 from tests.faults.test_lake_and_warehouse_faults import land_and_parse
 
 
@@ -35,6 +38,54 @@ def test_a_worker_that_dies_fails_its_filing_by_name_and_the_others_go_through(t
         "0000000001-24-000005",
     ]
     assert "the process parsing it died" in results[1][0]["error"]
+
+
+def sleeps_after_saying_its_pid(settings, filing, forced):
+    """A parse that records its worker's pid, then hangs (run in spawned workers)."""
+    Path(filing["pid_file"]).write_text(str(os.getpid()))
+    time.sleep(120)
+    return {}, {}
+
+
+KILLED_STEP = """
+import sys
+from pipeline.config import Settings
+from pipeline.xbrl import fan_out
+from tests.xbrl.test_fan_out import sleeps_after_saying_its_pid
+
+folder = sys.argv[1]
+filings = [{"pid_file": f"{folder}/{n}.pid"} for n in range(2 * fan_out.CHUNK)]  # 2 chunks
+list(fan_out._in_pool(Settings(), filings, 2, parse=sleeps_after_saying_its_pid))
+"""
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting for a reaper has ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_killed_step_leaves_no_parse_worker_behind(tmp_path: Path):
+    step = subprocess.Popen([sys.executable, "-c", KILLED_STEP, str(tmp_path)], cwd=REPO_ROOT)
+    try:
+        deadline = time.monotonic() + 60
+        while len(list(tmp_path.glob("*.pid"))) < 2:
+            assert time.monotonic() < deadline, "the workers did not start within 60 s"
+            assert step.poll() is None, "the step process ended early"
+            time.sleep(0.1)
+        workers = [int(p.read_text()) for p in tmp_path.glob("*.pid")]
+        step.kill()  # SIGKILL: no cleanup of its own runs
+        step.wait()
+        deadline = time.monotonic() + 10
+        while any(running(pid) for pid in workers):
+            assert time.monotonic() < deadline, f"parse workers {workers} outlived the step"
+            time.sleep(0.1)
+    finally:
+        step.kill()
 
 
 def test_a_daemon_process_parses_alone(tmp_path: Path, monkeypatch):
