@@ -29,7 +29,7 @@ from pipeline.xbrl.datasets import (
     present_files,
     read_catalog,
 )
-from pipeline.xbrl.fan_out import outcomes, pool_size
+from pipeline.xbrl.fan_out import outcomes
 from pipeline.xbrl.schema import FILING_FACT_SCHEMA, LINE_ITEM_SCHEMA
 
 GROUP = "xbrl"
@@ -137,11 +137,12 @@ def parsed_filings(context: AssetExecutionContext, config: ParseConfig, settings
     failed: dict[str, str] = {}
     footers_checked: list[str] = []  # unchanged, known from their footers: to record
     own: dict[tuple[AssetKey, str], dict[str, Any]] = {}  # each partition's own metadata
-    workers = pool_size(resolved, len(keys))
-    if workers > 1:
-        context.log.info(f"parsing {len(keys)} filings in {workers} processes")
+
+    def announce(to_parse: int, workers: int) -> None:
+        context.log.info(f"parsing {to_parse} filings in {workers} processes")
+
     filings = [catalog.get(accession) for accession in keys]
-    results = outcomes(resolved, filings, forced, exists)
+    results = outcomes(resolved, filings, forced, exists, on_pool=announce)
     for number, (accession, filing, (facts_meta, items_meta)) in enumerate(
         zip(keys, filings, results, strict=True), start=1
     ):

@@ -94,9 +94,14 @@ def pool_size(settings: Settings, to_parse: int) -> int:
 
 
 def outcomes(
-    settings: Settings, filings: Iterable[dict | None], forced: bool, exists: FileCheck
+    settings: Settings,
+    filings: Iterable[dict | None],
+    forced: bool,
+    exists: FileCheck,
+    on_pool: Callable[[int, int], None] | None = None,
 ) -> Iterator[Outcome]:
-    """:func:`outcome` of each filing, in order: in this process, or in a pool where it pays."""
+    """:func:`outcome` of each filing, in order: in this process, or in a pool where it pays
+    (then ``on_pool(filings to parse, workers)`` is called first)."""
     rows = list(filings)
     skipped = {i: _settled(settings, row, forced, exists) for i, row in enumerate(rows)}
     to_parse = [i for i, known in skipped.items() if known is None]
@@ -105,6 +110,8 @@ def outcomes(
         for i, row in enumerate(rows):
             yield skipped[i] or outcome(settings, row, True, exists)
         return
+    if on_pool is not None:
+        on_pool(len(to_parse), workers)
     parsed = _in_pool(settings, [rows[i] for i in to_parse], workers)
     for i, _row in enumerate(rows):
         yield skipped[i] or next(parsed)
